@@ -1,0 +1,41 @@
+# Every target installs what it needs into .venv, so a fresh machine needs only Python 3.11+ and make.
+PY ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.PHONY: run test bench schema lint migrate demo services clean
+
+$(BIN)/python:
+	$(PY) -m venv $(VENV)
+	$(BIN)/pip install -q --upgrade pip
+
+$(STAMP): pyproject.toml | $(BIN)/python
+	$(BIN)/pip install -q -e '.[test,bench]'
+	touch $(STAMP)
+
+run: $(STAMP)
+	$(BIN)/suixing migrate
+	$(BIN)/suixing demo --if-empty
+	$(BIN)/suixing serve --host 127.0.0.1 --port 8000
+
+test: $(STAMP) services
+	$(BIN)/python -m pytest -q
+
+services:
+	@sh .ci/services.sh
+
+bench: $(STAMP)
+	$(BIN)/python -m bench.cob --loans 100000
+
+schema: $(STAMP)
+	$(BIN)/strawberry export-schema api.schema:schema --output schema.graphql
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+
+migrate: $(STAMP)
+	$(BIN)/suixing migrate
+
+clean:
+	rm -rf $(VENV) *.sqlite3 .pytest_cache

@@ -1,0 +1,1 @@
+"""Services: one command, one transaction, events appended in it."""
