@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test bench schema lint migrate demo services clean
+.PHONY: run test bench schema lint migrate demo services browser clean
 
 $(BIN)/python:
 	$(PY) -m venv $(VENV)
@@ -19,8 +19,12 @@ run: $(STAMP)
 	$(BIN)/suixing demo --if-empty
 	$(BIN)/suixing serve --host 127.0.0.1 --port 8000
 
-test: $(STAMP) services
+test: $(STAMP) services browser
 	$(BIN)/python -m pytest -q
+
+# Browser tests drive Debian's chromium; it is installed from the system's packages, never downloaded.
+browser:
+	@test -x /usr/bin/chromium || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }
 
 services:
 	@sh .ci/services.sh

@@ -50,3 +50,16 @@ class ChangeLineStatus:
     line_id: int
     reason: str = "MANUAL"
     actor: str = "system"
+
+
+@dataclass(frozen=True)
+class ApplyForCredit:
+    borrower_id: int
+    monthly_income: Decimal
+    employment_type: str  # SALARIED, SELF_EMPLOYED, STUDENT, OTHER
+    employment_months: int
+    housing: str  # OWN, MORTGAGE, RENT, FAMILY, OTHER
+    monthly_debt_payments: Decimal
+    purpose: str
+    device_id: str
+    ip: str | None = None
