@@ -24,13 +24,17 @@ test: $(STAMP) services browser
 
 # Browser tests drive Debian's chromium; it is installed from the system's packages, never downloaded.
 browser:
-	@test -x /usr/bin/chromium || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }
+	@{ test -x /usr/bin/chromium && dpkg -s fonts-noto-cjk >/dev/null 2>&1; } || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-noto-cjk >/dev/null; }
 
 services:
 	@sh .ci/services.sh
 
-bench: $(STAMP)
-	$(BIN)/python -m bench.cob --loans 100000
+bench: $(STAMP) services
+	$(BIN)/python -m bench.cob --loans 1000000
+	$(BIN)/python -m bench.api
+	$(BIN)/python -m bench.model
+	$(BIN)/python -m bench.workers
+	$(BIN)/python -m bench.pools
 
 schema: $(STAMP)
 	$(BIN)/strawberry export-schema api.schema:schema --output schema.graphql

@@ -40,9 +40,8 @@ async def _cob(args) -> int:
 
 
 async def _demo(args) -> int:
-    from domain.demo import build_demo
-
     from domain import db
+    from domain.demo import build_demo
     from domain.models import Borrower
 
     async with db.database():
@@ -57,8 +56,44 @@ async def _demo(args) -> int:
 def _serve(args) -> int:
     import uvicorn
 
+    settings = get_settings()
+    if settings.embedded and args.workers > 1:
+        print("note: without SUIXING_REDIS_URL each worker process runs its own background jobs and "
+              "serves only its own subscribers from its own relay", file=sys.stderr)
     uvicorn.run("api.app:create_app", factory=True, host=args.host, port=args.port, workers=args.workers,
-                log_level="info")
+                log_level=args.log_level, proxy_headers=args.proxy_headers, ws_max_size=settings.api_max_body_bytes)
+    return 0
+
+
+async def _partner_create(args) -> int:
+    from domain import db
+    from domain.errors import DomainError
+    from domain.services.partners import create_partner
+
+    async with db.database():
+        try:
+            partner, key = await create_partner(args.name, args.scopes)
+        except DomainError as exc:
+            print(f"error: {exc.message}", file=sys.stderr)
+            return 1
+    print(f"partner {partner.name!r} created with scopes {partner.scopes}")
+    print("API key (shown only this once; store it now):")
+    print(key)
+    return 0
+
+
+async def _partner_revoke(args) -> int:
+    from domain import db
+    from domain.errors import DomainError
+    from domain.services.partners import revoke_partner
+
+    async with db.database():
+        try:
+            partner = await revoke_partner(args.name)
+        except DomainError as exc:
+            print(f"error: {exc.message}", file=sys.stderr)
+            return 1
+    print(f"partner {partner.name!r} revoked; its key no longer works")
     return 0
 
 
@@ -84,7 +119,28 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--host", default="127.0.0.1")
     serve.add_argument("--port", type=int, default=8000)
     serve.add_argument("--workers", type=int, default=1)
+    serve.add_argument("--log-level", default="info", choices=["critical", "error", "warning", "info", "debug"])
+    serve.add_argument("--proxy-headers", action="store_true",
+                       help="trust X-Forwarded-For from the proxy in front (client IPs for anti-fraud)")
     serve.set_defaults(func=_serve)
+
+    partner = sub.add_parser("partner", help="manage partner systems and their API keys")
+    partner_sub = partner.add_subparsers(dest="partner_command", required=True)
+    create = partner_sub.add_parser("create", help="register a partner and print its API key once")
+    create.add_argument("name")
+    create.add_argument("--scopes", required=True, help="comma-separated: events:read, pools:read")
+    create.set_defaults(func=lambda a: _run(_partner_create(a)))
+    revoke = partner_sub.add_parser("revoke", help="revoke a partner's API key")
+    revoke.add_argument("name")
+    revoke.set_defaults(func=lambda a: _run(_partner_revoke(a)))
+
+    from admin.cli import add_parser as add_staff_parser
+    from api.cli_ops import add_parsers as add_ops_parsers
+    from workers.cli import add_parser as add_worker_parser
+
+    add_staff_parser(sub)
+    add_worker_parser(sub)
+    add_ops_parsers(sub)
     return parser
 
 

@@ -53,6 +53,16 @@ class ChangeLineStatus:
 
 
 @dataclass(frozen=True)
+class Guardian:
+    """A student's second source of repayment, where the operator's licence allows students."""
+
+    name: str
+    phone: str
+    id_number: str
+    relationship: str = "PARENT"
+
+
+@dataclass(frozen=True)
 class ApplyForCredit:
     borrower_id: int
     monthly_income: Decimal
@@ -63,3 +73,4 @@ class ApplyForCredit:
     purpose: str
     device_id: str
     ip: str | None = None
+    guardian: Guardian | None = None

@@ -4,19 +4,17 @@ from __future__ import annotations
 
 import os
 import uuid
-from datetime import date
 
 import pytest
-from tortoise import Tortoise, connections
+from tortoise import Tortoise
+from tortoise.backends.base.executor import EXECUTOR_CACHE
 
 from domain import db as dbmod
-from domain.services import ledger
-from domain.services.calendar import set_business_date
 from domain.settings import load_settings
+from tests._database import START, reset_database  # noqa: F401 - START is the date tests start on
 
 PG_ADMIN_URL = os.environ.get("SUIXING_TEST_PG_URL", "postgres://postgres@127.0.0.1:5432/test")
 IN_CI = os.environ.get("CI", "").lower() == "true"
-START = date(2026, 1, 5)
 
 
 def service_missing(what: str, exc: BaseException) -> None:
@@ -58,6 +56,9 @@ async def backend(request, tmp_path_factory):
         url = await _pg_database()
     await dbmod.migrate(url)
     await Tortoise.close_connections()
+    # Tortoise caches each model's statements by connection name, not dialect: clear them
+    # when the session moves from one database to the other.
+    EXECUTOR_CACHE.clear()
     await dbmod.init_db(database_url=url)
     yield request.param
     await Tortoise.close_connections()
@@ -68,16 +69,7 @@ async def backend(request, tmp_path_factory):
 @pytest.fixture
 async def db(backend):
     """An empty database with the chart of accounts and a business date of 2026-01-05."""
-    client = connections.get("default")
-    tables = [m._meta.db_table for m in Tortoise.apps[dbmod.APP].values() if m._meta.db_table != "ledger_account"]
-    if backend == "postgres":
-        await client.execute_script(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE")
-    else:
-        for table in tables:
-            await client.execute_script(f"DELETE FROM {table}")
-        await client.execute_script("DELETE FROM sqlite_sequence")
-    await ledger.ensure_chart()
-    await set_business_date(START)
+    await reset_database(backend)
     yield backend
 
 

@@ -31,7 +31,8 @@ class JournalEntry(Model):
 
 class Posting(Model):
     id = fields.BigIntField(primary_key=True)
-    entry = fields.ForeignKeyField("models.JournalEntry", related_name="postings", on_delete=fields.CASCADE)
+    entry = fields.ForeignKeyField("models.JournalEntry", related_name="postings", on_delete=fields.CASCADE,
+                                   db_index=True)
     account = fields.ForeignKeyField("models.LedgerAccount", related_name="postings", on_delete=fields.RESTRICT)
     # Set when the posting concerns one loan, so a loan's sub-ledger can be read back;
     # aggregated close-of-business postings leave it empty.

@@ -8,8 +8,9 @@ class Loan(Model):
     # set-based statements.
 
     id = fields.BigIntField(primary_key=True)
-    borrower = fields.ForeignKeyField("models.Borrower", related_name="loans", on_delete=fields.RESTRICT)
-    credit_line = fields.ForeignKeyField("models.CreditLine", related_name="loans", on_delete=fields.RESTRICT)
+    borrower = fields.ForeignKeyField("models.Borrower", related_name="loans", on_delete=fields.RESTRICT, db_index=True)
+    credit_line = fields.ForeignKeyField("models.CreditLine", related_name="loans", on_delete=fields.RESTRICT,
+                                         db_index=True)
     method = fields.CharField(max_length=24)
     day_count = fields.CharField(max_length=16, default="THIRTY_360")
     principal_fen = fields.BigIntField()
@@ -66,7 +67,7 @@ class Installment(Model):
 
 class Repayment(Model):
     id = fields.BigIntField(primary_key=True)
-    loan = fields.ForeignKeyField("models.Loan", related_name="repayments", on_delete=fields.RESTRICT)
+    loan = fields.ForeignKeyField("models.Loan", related_name="repayments", on_delete=fields.RESTRICT, db_index=True)
     borrower = fields.ForeignKeyField("models.Borrower", related_name="repayments", on_delete=fields.RESTRICT)
     amount_fen = fields.BigIntField()
     penalty_fen = fields.BigIntField(default=0)

@@ -3,12 +3,16 @@
 Set-based: a handful of statements over all loans, with Python only for the few rows whose
 state changes. Every statement is limited to loans not yet closed through the target date
 (`closed_through < T`) and the whole close of a range runs in one transaction, so running it
-twice, or again after a crash, changes nothing more."""
+twice, or again after a crash, changes nothing more.
+
+Only one statement writes every open loan: the one that accrues the day's penalty and
+daily interest and moves `closed_through`. The others reach just the rows they change through
+an index: instalments by due date, overdue loans by `next_due_on`, lines by their loans."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from tortoise.exceptions import IntegrityError
@@ -23,6 +27,7 @@ from domain.services.calendar import business_date, set_business_date, utcnow
 from domain.settings import Settings, get_settings
 
 OPEN = "status IN ('ACTIVE', 'OVERDUE')"
+_CHUNK = 500
 
 
 @dataclass
@@ -34,36 +39,55 @@ class CloseResult:
 
 
 class _Sql:
-    """Binds a transaction's dialect: `?` markers, date parameters, the loan-range filter."""
+    """One close's SQL for the transaction's dialect. Dates and loan ids are written into the
+    text as literals (they are `date` and `int` values, never outside input): PostgreSQL then
+    plans each statement for the actual date, and the argument lists stay trivial."""
 
     def __init__(self, tx, target: date, lo: int | None, hi: int | None) -> None:
         self.tx, self.target = tx, target
         self.pg = dialect(tx) == "postgres"
-        self.scope = f"{OPEN} AND closed_through < {self.d('?')}"
-        self.scope_args: list[Any] = [self.day(target)]
-        if lo is not None:
-            self.scope += " AND id >= ?"
-            self.scope_args.append(lo)
-        if hi is not None:
-            self.scope += " AND id <= ?"
-            self.scope_args.append(hi)
+        self.lo, self.hi = (None if lo is None else int(lo)), (None if hi is None else int(hi))
+        self.t = self.lit(target)
+        self.scope = self.scope_of("")
 
-    def d(self, marker: str) -> str:
-        return f"CAST({marker} AS DATE)" if self.pg else marker
+    def lit(self, value: date) -> str:
+        if not isinstance(value, date) or isinstance(value, datetime):
+            raise TypeError(f"not a date: {value!r}")
+        return f"DATE '{value.isoformat()}'" if self.pg else f"'{value.isoformat()}'"
 
-    def day(self, value: date) -> Any:
-        return value if self.pg else value.isoformat()
+    def scope_of(self, alias: str) -> str:
+        """The loans this close still has to bring to the target date; `alias` qualifies columns."""
+        p = f"{alias}." if alias else ""
+        # On SQLite the unary plus keeps the planner off the status index: nearly every loan is
+        # open, so it would only add a lookup per row where an indexed range or a scan is better.
+        plus = "" if self.pg else "+"
+        text = f"{plus}{p}{OPEN} AND {p}closed_through < {self.t}"
+        if self.lo is not None:
+            text += f" AND {p}id >= {self.lo}"
+        if self.hi is not None:
+            text += f" AND {p}id <= {self.hi}"
+        return text
 
-    async def run(self, text: str, args: list[Any]) -> int:
-        return int((await self.tx.execute_query(sql(self.tx, text), args))[0])
+    def installments(self, alias: str, due: str, status: str) -> str:
+        """Instalments of this close's loans with a status, due on a date (an SQL literal)."""
+        text = f"{alias}.due_date = {due} AND {alias}.status = '{status}'"
+        if self.lo is None and self.hi is None:
+            return text
+        # A range of loans: reach its instalments through the loan-id index, not through every
+        # instalment of the book due that day (on SQLite the unary plus rules the date index out).
+        if not self.pg:
+            text = "+" + text
+        if self.lo is not None:
+            text += f" AND {alias}.loan_id >= {self.lo}"
+        if self.hi is not None:
+            text += f" AND {alias}.loan_id <= {self.hi}"
+        return text
 
-    async def rows(self, text: str, args: list[Any]) -> list[dict]:
-        return await self.tx.execute_query_dict(sql(self.tx, text), args)
+    async def run(self, text: str, args: list[Any] | None = None) -> int:
+        return int((await self.tx.execute_query(sql(self.tx, text), args or []))[0])
 
-    async def scalar(self, text: str, args: list[Any]) -> int:
-        rows = await self.rows(text, args)
-        value = next(iter(rows[0].values())) if rows else None
-        return int(value or 0)
+    async def rows(self, text: str, args: list[Any] | None = None) -> list[dict]:
+        return await self.tx.execute_query_dict(sql(self.tx, text), args or [])
 
 
 async def close_business_day(*, settings: Settings | None = None, expected: date | None = None) -> CloseResult:
@@ -97,102 +121,101 @@ async def close_loans(tx, target: date, settings: Settings, lo: int | None = Non
                       hi: int | None = None) -> dict[str, Any]:
     """Bring the open loans with ids in [lo, hi] to business date `target`."""
     q = _Sql(tx, target, lo, hi)
+    x = _Accrual(q, settings)
+    if q.pg:
+        # Each day's statements are new texts to PostgreSQL; compiling them costs more than it saves.
+        await tx.execute_script("SET LOCAL jit = off")
     stats: dict[str, Any] = {}
     fell_due = await _installments_fall_due(q, settings)
     stats["installments_due"] = fell_due["count"]
     await _days_past_due(q)
-    penalty = await _accrue_penalty(q, settings)
-    daily = await _accrue_daily_interest(q)
-    changes = await _transitions(q, settings)
+    # Read what changes before the one pass that writes every loan, then write it.
+    changing = await _changing_loans(q, settings, x)
+    penalty, daily = await _accrual_totals(q, x)
+    brought = await q.run(
+        f"UPDATE loan SET interest_receivable_fen = {x.interest_after}, "
+        f"penalty_receivable_fen = penalty_receivable_fen + {x.penalty_today}, "
+        # A loan written off today leaves the open book as it stands: it is not brought forward.
+        f"closed_through = CASE WHEN dpd > {int(settings.write_off_dpd)} THEN closed_through ELSE {q.t} END "
+        f"WHERE {q.scope}")
+    changes = await _transitions(q, settings, changing)
     stats.update(changes)
-    stats["loans_closed"] = await q.run(f"UPDATE loan SET closed_through = {q.d('?')} WHERE {q.scope}",
-                                        [q.day(target), *q.scope_args])
+    stats["loans_closed"] = brought - changes["loans_written_off"]
     interest = fell_due["interest"] + daily
     stats.update(interest_accrued=interest, penalty_accrued=penalty, fee_accrued=fell_due["fee"])
-    await ledger.post("COB_INTEREST", [ledger.debit("INTEREST_RECEIVABLE", interest),
-                                       ledger.credit("INTEREST_INCOME", interest)],
-                      business_date=target, memo="interest fallen due and accrued", using_db=tx)
-    await ledger.post("COB_FEE", [ledger.debit("FEE_RECEIVABLE", fell_due["fee"]),
-                                  ledger.credit("FEE_INCOME", fell_due["fee"])],
-                      business_date=target, memo="fees fallen due", using_db=tx)
-    await ledger.post("COB_PENALTY", [ledger.debit("PENALTY_RECEIVABLE", penalty),
-                                      ledger.credit("PENALTY_INCOME", penalty)],
-                      business_date=target, memo="penalty interest accrued", using_db=tx)
+    for kind, debit, credit, fen, memo in (
+        ("COB_INTEREST", "INTEREST_RECEIVABLE", "INTEREST_INCOME", interest, "interest fallen due and accrued"),
+        ("COB_FEE", "FEE_RECEIVABLE", "FEE_INCOME", fell_due["fee"], "fees fallen due"),
+        ("COB_PENALTY", "PENALTY_RECEIVABLE", "PENALTY_INCOME", penalty, "penalty interest accrued"),
+    ):
+        await ledger.post(kind, [ledger.debit(debit, fen), ledger.credit(credit, fen)], business_date=target,
+                          memo=memo, using_db=tx)
     return stats
+
+
+class _Accrual:
+    """The day's accruals as SQL expressions over a loan row (as it stands after days past due).
+
+    Penalty runs from the due date once grace has passed: the day a loan passes grace it
+    accrues grace + 1 days, then one day a day, each day's penalty rounded half-up to the fen.
+    Daily-interest loans: principal × daily rate × days held, rounded once per stretch, held up
+    to the due date (after it, penalty interest takes over)."""
+
+    def __init__(self, q: _Sql, settings: Settings) -> None:
+        num, den = settings.penalty_multiplier.as_integer_ratio()
+        g = int(settings.grace_days)
+        daily = f"((overdue_principal_fen * daily_rate_ppm * {2 * num} + {den * 1_000_000}) / {2 * den * 1_000_000})"
+        days = f"(CASE WHEN dpd = {g + 1} THEN {g + 1} ELSE 1 END)"
+        self.penalty_today = f"(CASE WHEN dpd > {g} AND overdue_principal_fen > 0 THEN {daily} * {days} ELSE 0 END)"
+        end = f"LEAST({q.t}, maturity_date)" if q.pg else f"MIN({q.t}, maturity_date)"
+        held = days_between_sql(q.tx, end, "accrual_from")
+        new = f"(interest_carried_fen + (outstanding_principal_fen * daily_rate_ppm * {held} + 500000) / 1000000)"
+        self.accrues_daily = f"(method = 'DAILY_INTEREST' AND maturity_date >= {q.t})"
+        self.interest_after = f"(CASE WHEN {self.accrues_daily} THEN {new} ELSE interest_receivable_fen END)"
 
 
 async def _installments_fall_due(q: _Sql, settings: Settings) -> dict[str, int]:
     """Instalments due on the target date fall due: their interest (daily-interest loans accrue
     theirs day by day instead) and fees are recognised; instalments past grace turn overdue."""
-    t = q.d("?")
-    due_now = f"i.due_date = {t} AND i.status = 'PENDING' AND i.loan_id IN (SELECT id FROM loan WHERE {q.scope})"
-    due_args = [q.day(q.target), *q.scope_args]
+    t = q.t
+    in_scope = f"EXISTS (SELECT 1 FROM loan l WHERE l.id = installment.loan_id AND {q.scope_of('l')})"
     sums = await q.rows(
         "SELECT COUNT(*) AS n, "
         "COALESCE(SUM(CASE WHEN l.method = 'DAILY_INTEREST' THEN 0 ELSE i.interest_fen - i.paid_interest_fen END), 0)"
         " AS interest, COALESCE(SUM(i.fee_fen - i.paid_fee_fen), 0) AS fee "
-        f"FROM installment i JOIN loan l ON l.id = i.loan_id WHERE {due_now}",
-        due_args,
-    )
+        f"FROM installment i JOIN loan l ON l.id = i.loan_id "
+        f"WHERE {q.installments('i', t, 'PENDING')} AND {q.scope_of('l')}")
     await q.run(
-        "UPDATE loan SET interest_receivable_fen = interest_receivable_fen + COALESCE(("
-        "SELECT SUM(i.interest_fen - i.paid_interest_fen) FROM installment i "
-        f"WHERE i.loan_id = loan.id AND i.due_date = {t} AND i.status = 'PENDING'), 0) "
-        f"WHERE {q.scope} AND method != 'DAILY_INTEREST' AND next_due_on <= {t}",
-        [q.day(q.target), *q.scope_args, q.day(q.target)],
-    )
-    await q.run(f"UPDATE installment SET status = 'DUE' WHERE id IN (SELECT i.id FROM installment i WHERE {due_now})",
-                due_args)
-    past_grace = q.target - timedelta(days=settings.grace_days + 1)
-    await q.run(
-        f"UPDATE installment SET status = 'OVERDUE' WHERE due_date = {t} AND status = 'DUE' "
-        f"AND loan_id IN (SELECT id FROM loan WHERE {q.scope})",
-        [q.day(past_grace), *q.scope_args],
-    )
+        "UPDATE loan SET interest_receivable_fen = interest_receivable_fen + d.s FROM ("
+        "SELECT i.loan_id, SUM(i.interest_fen - i.paid_interest_fen) AS s FROM installment i "
+        f"WHERE {q.installments('i', t, 'PENDING')} GROUP BY i.loan_id) AS d "
+        f"WHERE d.loan_id = loan.id AND {q.scope_of('loan')} AND loan.method != 'DAILY_INTEREST' "
+        f"AND loan.next_due_on <= {t}")
+    await q.run(f"UPDATE installment SET status = 'DUE' WHERE {q.installments('installment', t, 'PENDING')} "
+                f"AND {in_scope}")
+    past_grace = q.lit(q.target - timedelta(days=settings.grace_days + 1))
+    await q.run(f"UPDATE installment SET status = 'OVERDUE' WHERE {q.installments('installment', past_grace, 'DUE')} "
+                f"AND {in_scope}")
     row = sums[0]
-    return {"count": int(row["n"]), "interest": int(row["interest"]), "fee": int(row["fee"])}
+    return {"count": int(row["n"]), "interest": int(row["interest"] or 0), "fee": int(row["fee"] or 0)}
 
 
 async def _days_past_due(q: _Sql) -> None:
-    t = q.d("?")
+    t = q.t
     await q.run(
         f"UPDATE loan SET dpd = {days_between_sql(q.tx, t, 'next_due_on')}, overdue_principal_fen = COALESCE(("
         "SELECT SUM(i.principal_fen - i.paid_principal_fen) FROM installment i "
         f"WHERE i.loan_id = loan.id AND i.due_date < {t} AND i.status != 'PAID'), 0) "
-        f"WHERE {q.scope} AND next_due_on < {t}",
-        [q.day(q.target), q.day(q.target), *q.scope_args, q.day(q.target)],
-    )
+        f"WHERE {q.scope} AND next_due_on < {t}")
 
 
-async def _accrue_penalty(q: _Sql, settings: Settings) -> int:
-    """Penalty runs from the due date once grace has passed: the day a loan passes grace it
-    accrues grace + 1 days, then one day a day, each day's penalty rounded half-up to the fen."""
-    num, den = settings.penalty_multiplier.as_integer_ratio()
-    g = settings.grace_days
-    daily = f"((overdue_principal_fen * daily_rate_ppm * {2 * num} + {den * 1_000_000}) / {2 * den * 1_000_000})"
-    days = f"(CASE WHEN dpd = {g + 1} THEN {g + 1} ELSE 1 END)"
-    where = f"{q.scope} AND dpd > {g} AND overdue_principal_fen > 0"
-    total = await q.scalar(f"SELECT COALESCE(SUM({daily} * {days}), 0) AS s FROM loan WHERE {where}", q.scope_args)
-    if total:
-        await q.run(f"UPDATE loan SET penalty_receivable_fen = penalty_receivable_fen + {daily} * {days} "
-                    f"WHERE {where}", q.scope_args)
-    return total
-
-
-async def _accrue_daily_interest(q: _Sql) -> int:
-    """Daily-interest loans: principal × daily rate × days held, rounded once per stretch,
-    held up to the due date (after it, penalty interest takes over)."""
-    t = q.d("?")
-    end = f"LEAST({t}, maturity_date)" if q.pg else f"MIN({t}, maturity_date)"
-    days = days_between_sql(q.tx, end, "accrual_from")
-    new = f"(interest_carried_fen + (outstanding_principal_fen * daily_rate_ppm * {days} + 500000) / 1000000)"
-    where = f"{q.scope} AND method = 'DAILY_INTEREST' AND maturity_date >= {t}"
-    args = [q.day(q.target), *q.scope_args, q.day(q.target)]
-    delta = await q.scalar(f"SELECT COALESCE(SUM({new} - interest_receivable_fen), 0) AS s FROM loan WHERE {where}",
-                           args)
-    await q.run(f"UPDATE loan SET interest_receivable_fen = {new} WHERE {where}",
-                [q.day(q.target), *q.scope_args, q.day(q.target)])
-    return delta
+async def _accrual_totals(q: _Sql, x: _Accrual) -> tuple[int, int]:
+    """Penalty and daily interest the accruing pass is about to add, for the ledger."""
+    rows = await q.rows(
+        f"SELECT COALESCE(SUM({x.penalty_today}), 0) AS penalty, "
+        f"COALESCE(SUM(CASE WHEN {x.accrues_daily} THEN {x.interest_after} - interest_receivable_fen ELSE 0 END), 0)"
+        f" AS daily FROM loan WHERE {q.scope}")
+    return int(rows[0]["penalty"] or 0), int(rows[0]["daily"] or 0)
 
 
 _CLASS_SQL = (
@@ -201,18 +224,26 @@ _CLASS_SQL = (
 )
 
 
-async def _transitions(q: _Sql, settings: Settings) -> dict[str, int]:
-    """Loans whose status or class changes today: few rows, handled one by one."""
-    g, w = settings.grace_days, settings.write_off_dpd
+async def _changing_loans(q: _Sql, settings: Settings, x: _Accrual) -> list[dict]:
+    """Loans whose status or class changes today, with receivables as they stand after today's
+    accruals: few rows."""
+    g, w = int(settings.grace_days), int(settings.write_off_dpd)
     rows = await q.rows(
-        "SELECT id, borrower_id, status, classification, dpd, outstanding_principal_fen, "
-        f"interest_receivable_fen, penalty_receivable_fen FROM loan WHERE {q.scope} AND ("
-        f"(status = 'ACTIVE' AND dpd > {g}) OR dpd > {w} OR classification != {_CLASS_SQL})",
-        q.scope_args,
-    )
+        "SELECT id, borrower_id, status, classification, dpd, outstanding_principal_fen, overdue_principal_fen, "
+        f"{x.interest_after} AS interest_receivable_fen, "
+        f"penalty_receivable_fen + {x.penalty_today} AS penalty_receivable_fen FROM loan WHERE {q.scope} AND ("
+        f"(status = 'ACTIVE' AND dpd > {g}) OR dpd > {w} OR classification != {_CLASS_SQL})")
+    # Sorted here rather than in SQL, which could tempt a planner into walking the primary key.
+    return sorted(rows, key=lambda r: int(r["id"]))
+
+
+async def _transitions(q: _Sql, settings: Settings, rows: list[dict]) -> dict[str, int]:
+    """Move the changing loans to their new status and class, one statement per (status, class)."""
+    g, w = settings.grace_days, settings.write_off_dpd
     overdue = written_off = reclassified = 0
     out_events: list[tuple[str, int | None, int | None, dict]] = []
     groups: dict[tuple[str, str], list[int]] = {}
+    fees = await _unpaid_fees(q, [int(r["id"]) for r in rows if should_write_off(int(r["dpd"]), w)])
     for r in rows:
         dpd = int(r["dpd"])
         status = r["status"]
@@ -227,10 +258,10 @@ async def _transitions(q: _Sql, settings: Settings) -> dict[str, int]:
         if new_status != status and new_status == "OVERDUE":
             overdue += 1
             out_events.append(("LOAN_OVERDUE", r["borrower_id"], r["id"], {
-                "daysPastDue": dpd, "overduePrincipal": format_money(from_fen(r["outstanding_principal_fen"]))}))
+                "daysPastDue": dpd, "overduePrincipal": format_money(from_fen(r["overdue_principal_fen"]))}))
         if new_status == "WRITTEN_OFF":
             written_off += 1
-            await _write_off(q, r)
+            await _write_off(q, r, fees.get(int(r["id"]), 0))
             out_events.append(("LOAN_WRITTEN_OFF", r["borrower_id"], r["id"], {
                 "daysPastDue": dpd, "principal": format_money(from_fen(r["outstanding_principal_fen"]))}))
         if new_class != r["classification"]:
@@ -238,23 +269,32 @@ async def _transitions(q: _Sql, settings: Settings) -> dict[str, int]:
             out_events.append(("LOAN_CLASSIFIED", r["borrower_id"], r["id"], {
                 "from": r["classification"], "to": new_class, "daysPastDue": dpd}))
     for (status, cls), ids in groups.items():
-        for start in range(0, len(ids), 500):
-            chunk = ids[start:start + 500]
+        for start in range(0, len(ids), _CHUNK):
+            chunk = ids[start:start + _CHUNK]
             marks = ", ".join("?" for _ in chunk)
-            written = f", written_off_on = {q.d('?')}" if status == "WRITTEN_OFF" else ""
-            args: list[Any] = [status, cls] + ([q.day(q.target)] if written else []) + chunk
-            await q.run(f"UPDATE loan SET status = ?, classification = ?{written} WHERE id IN ({marks})", args)
+            written = f", written_off_on = {q.t}" if status == "WRITTEN_OFF" else ""
+            await q.run(f"UPDATE loan SET status = ?, classification = ?{written} WHERE id IN ({marks})",
+                        [status, cls, *chunk])
     await events.append_many(out_events, business_date=q.target, using_db=q.tx)
     return {"loans_overdue": overdue, "loans_written_off": written_off, "loans_reclassified": reclassified}
 
 
-async def _write_off(q: _Sql, r: dict) -> None:
+async def _unpaid_fees(q: _Sql, loan_ids: list[int]) -> dict[int, int]:
+    """Fees fallen due and unpaid, per loan."""
+    out: dict[int, int] = {}
+    for start in range(0, len(loan_ids), _CHUNK):
+        chunk = loan_ids[start:start + _CHUNK]
+        rows = await q.rows(
+            "SELECT loan_id, COALESCE(SUM(fee_fen - paid_fee_fen), 0) AS s FROM installment "
+            f"WHERE loan_id IN ({', '.join('?' for _ in chunk)}) AND due_date <= {q.t} GROUP BY loan_id", chunk)
+        out.update((int(r["loan_id"]), int(r["s"] or 0)) for r in rows)
+    return out
+
+
+async def _write_off(q: _Sql, r: dict, fee: int) -> None:
     """Take a loan's receivables off the books into credit losses. What is owed stays on the
     loan: later payments are recoveries."""
     lid = int(r["id"])
-    fee = await q.scalar(
-        f"SELECT COALESCE(SUM(fee_fen - paid_fee_fen), 0) AS s FROM installment WHERE loan_id = ? "
-        f"AND due_date <= {q.d('?')}", [lid, q.day(q.target)])
     principal, interest, penalty = (int(r["outstanding_principal_fen"]), int(r["interest_receivable_fen"]),
                                     int(r["penalty_receivable_fen"]))
     await ledger.post(
@@ -269,14 +309,15 @@ async def _write_off(q: _Sql, r: dict) -> None:
 async def freeze_overdue_lines(tx, target: date) -> int:
     """Lines with an overdue (or written-off) loan freeze until it is cleared."""
     q = _Sql(tx, target, None, None)
+    # Driven from the few overdue and written-off loans (status index), not from every line.
     rows = await q.rows(
-        "SELECT c.id, c.borrower_id FROM credit_line c WHERE c.status = 'ACTIVE' AND EXISTS ("
-        "SELECT 1 FROM loan l WHERE l.credit_line_id = c.id AND l.status IN ('OVERDUE', 'WRITTEN_OFF'))", [])
+        "SELECT c.id, c.borrower_id FROM credit_line c WHERE c.status = 'ACTIVE' AND c.id IN ("
+        "SELECT l.credit_line_id FROM loan l WHERE l.status IN ('OVERDUE', 'WRITTEN_OFF')) ORDER BY c.id")
     if not rows:
         return 0
     ids = [int(r["id"]) for r in rows]
-    for start in range(0, len(ids), 500):
-        chunk = ids[start:start + 500]
+    for start in range(0, len(ids), _CHUNK):
+        chunk = ids[start:start + _CHUNK]
         await q.run(f"UPDATE credit_line SET status = 'FROZEN', frozen_reason = 'OVERDUE' "
                     f"WHERE status = 'ACTIVE' AND id IN ({', '.join('?' for _ in chunk)})", chunk)
     await events.append_many(

@@ -14,7 +14,7 @@ from domain.models import CreditLine, IdempotencyRecord, Installment, Loan
 from domain.money import format_money, format_rate, from_fen, ppm_to_rate, rate_to_ppm, to_fen
 from domain.services import events, ledger
 from domain.services.calendar import business_date
-from domain.services.idempotency import check_key, find_previous, request_hash
+from domain.services.idempotency import canonical_amount, check_key, find_previous, request_hash
 from domain.services.quotes import make_quote
 from domain.settings import Settings, get_settings
 
@@ -26,9 +26,10 @@ async def drawdown(cmd: Drawdown, *, today: date | None = None, settings: Settin
     interleaving of concurrent draws can take it over the limit."""
     settings = settings or get_settings()
     key = check_key(cmd.idempotency_key)
-    digest = request_hash(
-        {"amount": str(cmd.amount), "method": str(cmd.method), "months": cmd.term_months, "days": cmd.term_days}
-    )
+    digest = request_hash({
+        "amount": canonical_amount(cmd.amount), "method": str(cmd.method),
+        "months": cmd.term_months, "days": cmd.term_days,
+    })
     previous = await find_previous(SCOPE, cmd.borrower_id, key, digest)
     if previous is not None:
         return await Loan.get(id=previous)

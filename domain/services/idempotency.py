@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from decimal import Decimal
 from typing import Any
 
 from domain.errors import IdempotencyConflict, ValidationFailed
@@ -13,6 +14,11 @@ from domain.models import IdempotencyRecord
 def request_hash(payload: dict[str, Any]) -> str:
     canonical = json.dumps(payload, sort_keys=True, separators=(",", ":"), default=str)
     return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+def canonical_amount(amount: Decimal) -> str:
+    """One spelling per amount, so 300, 300.0 and 300.00 are the same request."""
+    return str(Decimal(amount).normalize())
 
 
 def check_key(key: str) -> str:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date
+from decimal import Decimal
 
 from tortoise.exceptions import IntegrityError
 from tortoise.transactions import in_transaction
@@ -11,7 +12,7 @@ from domain.commands import Repay
 from domain.db import sql
 from domain.errors import NotAllowed, Overpayment, ValidationFailed
 from domain.models import CreditLine, IdempotencyRecord, Installment, Loan, Repayment
-from domain.money import ZERO, format_money, from_fen, ppm_to_rate, to_fen
+from domain.money import FEN, ZERO, format_money, from_fen, ppm_to_rate, to_fen
 from domain.rules.allocation import allocate
 from domain.rules.daycount import DayCount
 from domain.rules.early import PrepaymentMode, accrued_interest, reschedule_after_prepayment
@@ -20,7 +21,7 @@ from domain.rules.schedule import Method
 from domain.services import events, ledger
 from domain.services.calendar import business_date
 from domain.services.dues import Dues, compute_dues
-from domain.services.idempotency import check_key, find_previous, request_hash
+from domain.services.idempotency import canonical_amount, check_key, find_previous, request_hash
 from domain.settings import Settings, get_settings
 
 SCOPE = "repay"
@@ -30,12 +31,13 @@ OPEN = ("ACTIVE", "OVERDUE", "WRITTEN_OFF")
 async def repay(cmd: Repay, *, today: date | None = None, settings: Settings | None = None) -> Repayment:
     settings = settings or get_settings()
     key = check_key(cmd.idempotency_key)
+    _check_amount(cmd.amount)
     try:
         mode = PrepaymentMode(cmd.prepayment_mode)
     except ValueError as exc:
         raise ValidationFailed("prepayment mode must be SHORTEN_TERM or LOWER_INSTALLMENT",
                                field="prepaymentMode") from exc
-    digest = request_hash({"loan": cmd.loan_id, "amount": str(cmd.amount), "mode": mode.value})
+    digest = request_hash({"loan": cmd.loan_id, "amount": canonical_amount(cmd.amount), "mode": mode.value})
     previous = await find_previous(SCOPE, cmd.borrower_id, key, digest)
     if previous is not None:
         return await Repayment.get(id=previous)
@@ -51,13 +53,26 @@ async def repay(cmd: Repay, *, today: date | None = None, settings: Settings | N
 async def quote_payoff(loan: Loan, *, today: date | None = None) -> Dues:
     today = today or await business_date()
     unpaid = await Installment.filter(loan_id=loan.id).exclude(status="PAID").order_by("number")
-    return compute_dues(loan, unpaid, today, await _period_start(loan, unpaid))
+    return compute_dues(loan, unpaid, today, await _period_start(loan, unpaid, today))
 
 
-async def _period_start(loan: Loan, unpaid: list[Installment], using_db=None) -> date:
-    if not unpaid or unpaid[0].number == 1:
+def _check_amount(amount: Decimal) -> None:
+    if amount != amount.quantize(FEN):
+        raise ValidationFailed("amount has more than two decimal places", field="amount")
+    if amount <= 0:
+        raise ValidationFailed("amount must be positive", field="amount")
+
+
+async def _period_start(loan: Loan, unpaid: list[Installment], today: date, using_db=None) -> date:
+    """Where the running period began: the due date of the instalment before the first one not
+    yet due (instalments already overdue say nothing about it), or the disbursement date."""
+    current = next((i for i in unpaid if i.due_date >= today), None)
+    if current is None or current.number == 1:
         return loan.disbursed_on
-    prev = await Installment.filter(loan_id=loan.id, number__lt=unpaid[0].number).using_db(using_db) \
+    before = next((i for i in unpaid if i.number == current.number - 1), None)
+    if before is not None:
+        return before.due_date
+    prev = await Installment.filter(loan_id=loan.id, number__lt=current.number).using_db(using_db) \
         .order_by("-number").first()
     return prev.due_date if prev else loan.disbursed_on
 
@@ -65,8 +80,6 @@ async def _period_start(loan: Loan, unpaid: list[Installment], using_db=None) ->
 async def _receive(cmd: Repay, key: str, digest: str, mode: PrepaymentMode, *, today: date | None,
                    settings: Settings) -> Repayment:
     amount = to_fen(cmd.amount)
-    if amount <= 0:
-        raise ValidationFailed("amount must be positive", field="amount")
     async with in_transaction() as tx:
         today = today or await business_date()
         loan = await Loan.filter(id=cmd.loan_id).select_for_update().using_db(tx).first()
@@ -77,7 +90,7 @@ async def _receive(cmd: Repay, key: str, digest: str, mode: PrepaymentMode, *, t
         unpaid = list(
             await Installment.filter(loan_id=loan.id).exclude(status="PAID").using_db(tx).order_by("number")
         )
-        dues = compute_dues(loan, unpaid, today, await _period_start(loan, unpaid, tx))
+        dues = compute_dues(loan, unpaid, today, await _period_start(loan, unpaid, today, tx))
         if amount > dues.payoff:
             raise Overpayment(
                 f"the amount is more than the {format_money(from_fen(dues.payoff))} CNY that settles the loan",
@@ -181,8 +194,9 @@ def _apply_to_installments(loan: Loan, dues: Dues, parts: dict[str, int], today:
            "paid_principal_fen", "principal_fen", None)
     if loan.method == Method.DAILY_INTEREST and dues.past + current:
         only = (dues.past + current)[0]
-        # The single instalment shows interest as actually charged so far.
-        only.interest_fen = max(only.interest_fen, only.paid_interest_fen)
+        # The single instalment shows interest as actually charged so far; settled early, that is
+        # only the days used, not the whole term it was drawn for.
+        only.interest_fen = only.paid_interest_fen if settling else max(only.interest_fen, only.paid_interest_fen)
     for inst in dues.past + current + (dues.future if settling else []):
         if (inst.paid_principal_fen >= inst.principal_fen and inst.paid_interest_fen >= inst.interest_fen
                 and inst.paid_fee_fen >= inst.fee_fen):
@@ -274,7 +288,9 @@ async def _free_limit(loan: Loan, principal: int, today: date, tx) -> None:
                                [principal, loan.credit_line_id])
     line = await CreditLine.get(id=loan.credit_line_id, using_db=tx)
     if line.status == "FROZEN" and line.frozen_reason == "OVERDUE":
-        still_overdue = await Loan.filter(credit_line_id=line.id, status="OVERDUE").using_db(tx).exists()
+        # Close of business freezes a line for written-off loans too, so those keep it frozen.
+        still_overdue = await Loan.filter(credit_line_id=line.id, status__in=("OVERDUE", "WRITTEN_OFF")) \
+            .using_db(tx).exists()
         if not still_overdue:
             await CreditLine.filter(id=line.id).using_db(tx).update(status="ACTIVE", frozen_reason=None)
             await events.append("CREDIT_LINE_UNFROZEN", business_date=today, borrower_id=loan.borrower_id,

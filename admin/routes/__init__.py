@@ -1,0 +1,1 @@
+"""One module per page area; each exposes `routes`."""

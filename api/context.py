@@ -1,0 +1,75 @@
+"""The per-request context: who is calling, fresh DataLoaders, settings, and the app's services."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from strawberry.types import Info as StrawberryInfo
+
+from api.borrowers.loaders import BorrowerByIdLoader, ScoreRecordsByBorrowerIdLoader
+from api.credit.loaders import CreditLineByBorrowerIdLoader, CreditLineByIdLoader
+from api.loans.loaders import (
+    InstallmentsByLoanIdLoader,
+    LoanByIdLoader,
+    LoansByBorrowerIdLoader,
+    RepaymentByIdLoader,
+    RepaymentsByLoanIdLoader,
+)
+from domain.services.partners import PartnerPrincipal
+from domain.settings import Settings
+
+if TYPE_CHECKING:
+    from api.state import AppState
+
+
+class Loaders:
+    """One set per operation, so nothing cached outlives the request that loaded it."""
+
+    def __init__(self) -> None:
+        self.borrower_by_id = BorrowerByIdLoader()
+        self.score_records_by_borrower_id = ScoreRecordsByBorrowerIdLoader()
+        self.credit_line_by_borrower_id = CreditLineByBorrowerIdLoader()
+        self.credit_line_by_id = CreditLineByIdLoader()
+        self.loan_by_id = LoanByIdLoader()
+        self.loans_by_borrower_id = LoansByBorrowerIdLoader()
+        self.installments_by_loan_id = InstallmentsByLoanIdLoader()
+        self.repayments_by_loan_id = RepaymentsByLoanIdLoader()
+        self.repayment_by_id = RepaymentByIdLoader()
+
+
+@dataclass
+class Context:
+    settings: Settings
+    state: AppState | None = None
+    request: Any = None
+    response: Any = None
+    request_id: str = "-"
+    borrower_id: int | None = None
+    session_id: str | None = None
+    partner: PartnerPrincipal | None = None
+    # Why presented credentials were not accepted, for the NotAllowed message.
+    auth_problem: str | None = None
+    loaders: Loaders = field(default_factory=Loaders)
+    loader_factory: Callable[[], Loaders] = Loaders
+    # SQL statements run for this request before the operation (reading the token), when counted.
+    sql_statements: int = 0
+    # Set from the graphql-transport-ws connection_init payload.
+    connection_params: dict[str, Any] | None = None
+
+    def new_loaders(self) -> Loaders:
+        return self.loader_factory()
+
+    @property
+    def ip(self) -> str | None:
+        client = getattr(self.request, "client", None)
+        return client.host if client else None
+
+    def after_commit(self) -> None:
+        """A mutation committed: let the outbox relay publish its events now."""
+        if self.state is not None and self.state.relay is not None:
+            self.state.relay.wake()
+
+
+Info = StrawberryInfo[Context, None]

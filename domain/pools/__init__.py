@@ -1,0 +1,1 @@
+"""Securitised pools: eligibility, composition, the waterfall, triggers and projections (pure rules)."""
