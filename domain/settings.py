@@ -122,6 +122,9 @@ class Settings:
     model_auto_promote: bool = True  # a stored snapshot becomes the champion at once
     model_refresh_seconds: int = 5  # how often a process checks which version is the champion
     model_metrics_window: int = 500  # learned outcomes behind a snapshot's rolling metrics
+    # Auto-promotion is held back once this many outcomes show a rolling AUC under the floor.
+    model_promote_min_outcomes: int = 100
+    model_promote_min_auc: Decimal = Decimal("0.60")
     model_bad_dpd: int = 30  # a loan this many days past due is a bad outcome
     model_good_on_time: int = 3  # instalments paid on time that make a good outcome (or paid off)
 

@@ -178,6 +178,14 @@ async def _writer_state() -> _Writer:
     return _writer
 
 
+def _fit_to_promote(metrics: dict, settings: Settings) -> bool:
+    """A snapshot becomes champion unless enough recent outcomes show it ranking risk worse than
+    the floor; staff can still promote it by hand."""
+    window = metrics.get("window") or {}
+    auc, n = window.get("auc"), window.get("n") or 0
+    return auc is None or n < settings.model_promote_min_outcomes or auc >= float(settings.model_promote_min_auc)
+
+
 async def _rolling_metrics(window: int, tx) -> dict:
     recent = await LearnedOutcome.filter().using_db(tx).order_by("-id").limit(window).values("kind", "pd_before")
     labels = [r["kind"] == "BAD" for r in recent]
@@ -220,11 +228,12 @@ async def learn_outcome(outcome: MaturedOutcome | int, defaulted: bool | None = 
                 state.model.learn_one(features, bool(defaulted))
                 state.applied_upto, state.n_updates = row.id, state.n_updates + 1
                 if state.n_updates % max(1, settings.model_snapshot_every) == 0:
+                    metrics = await _rolling_metrics(settings.model_metrics_window, tx)
+                    promote = settings.model_auto_promote and _fit_to_promote(metrics, settings)
                     snapshot = await model_registry.store_version(
-                        state.model, metrics=await _rolling_metrics(settings.model_metrics_window, tx),
-                        n_updates=state.n_updates, last_outcome_id=row.id, make_champion=settings.model_auto_promote,
-                        tx=tx)
-                    if settings.model_auto_promote:
+                        state.model, metrics=metrics, n_updates=state.n_updates, last_outcome_id=row.id,
+                        make_champion=promote, tx=tx)
+                    if promote:
                         state.version_id, state.version = snapshot.id, snapshot.version
         except _AlreadyLearned:
             return None  # learned a moment ago by another process; the replay brings it in

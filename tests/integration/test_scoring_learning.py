@@ -105,6 +105,20 @@ async def test_every_n_outcomes_a_new_version_is_stored_and_becomes_champion(db)
     assert third.model_version == "v2"
 
 
+async def test_a_snapshot_that_ranks_no_better_than_chance_is_stored_but_not_promoted(db):
+    # Two loans of one borrower look the same to the model. The bad one is learned first, so the
+    # good one is judged riskier afterwards: the window ranks them backwards (AUC 0 on 2
+    # outcomes), under a floor of 0.6 that here needs only 2 outcomes.
+    settings = load_settings({}, model_snapshot_every=2, model_promote_min_outcomes=2)
+    a, b = await _loans(2)
+    await scoring.learn_outcome(a.id, True, settings=settings)
+    await scoring.learn_outcome(b.id, False, settings=settings)
+    v2 = await ModelVersion.get(version="v2")
+    assert v2.metrics["window"]["auc"] == 0.0
+    assert v2.is_champion is False
+    assert (await model_registry.champion()).version == "v1"
+
+
 async def test_a_restarted_writer_replays_what_its_snapshot_had_not_seen(db):
     settings = load_settings({}, model_snapshot_every=2)
     a, b = await _loans(2)
