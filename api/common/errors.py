@@ -57,3 +57,16 @@ def idempotency_conflict(exc: domain.IdempotencyConflict) -> IdempotencyConflict
 
 def refused(exc: domain.NotAllowed | domain.NotFound) -> NotAllowed:
     return NotAllowed(code=exc.code if isinstance(exc, domain.NotAllowed) else "NOT_ALLOWED", message=exc.message)
+
+
+def error_member(exc: domain.DomainError) -> Error:
+    """The result-union member a domain error is answered with; any other error is unexpected."""
+    if isinstance(exc, domain.InsufficientCredit):
+        return insufficient_credit(exc)
+    if isinstance(exc, domain.IdempotencyConflict):
+        return idempotency_conflict(exc)
+    if isinstance(exc, domain.ValidationFailed):
+        return validation_error(exc)
+    if isinstance(exc, domain.NotAllowed | domain.NotFound):
+        return refused(exc)
+    raise exc

@@ -4,7 +4,7 @@ from typing import Annotated
 
 import strawberry
 
-from api.common.errors import NotAllowed, ValidationError, not_allowed, refused, validation_error
+from api.common.errors import NotAllowed, ValidationError, error_member, not_allowed
 from api.common.scalars import Money, parse_amount
 from api.context import Info
 from api.credit.types import CreditDecision, CreditLine, DecisionOutcome, EmploymentType, Housing
@@ -47,10 +47,8 @@ async def apply_for_credit(info: Info, input: CreditApplicationInput) -> ApplyFo
             ip=ctx.ip,
         )
         result = await decide(cmd, settings=ctx.settings)
-    except errors.ValidationFailed as exc:
-        return validation_error(exc)
-    except (errors.NotAllowed, errors.NotFound) as exc:
-        return refused(exc)
+    except errors.DomainError as exc:
+        return error_member(exc)
     ctx.after_commit()
     return CreditDecision(
         outcome=DecisionOutcome(result.outcome),

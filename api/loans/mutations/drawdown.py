@@ -9,11 +9,8 @@ from api.common.errors import (
     InsufficientCredit,
     NotAllowed,
     ValidationError,
-    idempotency_conflict,
-    insufficient_credit,
+    error_member,
     not_allowed,
-    refused,
-    validation_error,
 )
 from api.common.scalars import Money, parse_amount
 from api.context import Info
@@ -53,13 +50,7 @@ async def drawdown(info: Info, input: DrawdownInput) -> DrawdownResult:
             term_days=input.term_days,
         )
         loan = await draw(cmd, settings=ctx.settings)
-    except errors.InsufficientCredit as exc:
-        return insufficient_credit(exc)
-    except errors.IdempotencyConflict as exc:
-        return idempotency_conflict(exc)
-    except errors.ValidationFailed as exc:
-        return validation_error(exc)
-    except (errors.NotAllowed, errors.NotFound) as exc:
-        return refused(exc)
+    except errors.DomainError as exc:
+        return error_member(exc)
     ctx.after_commit()
     return LoanDrawn(loan=Loan.from_row(loan))

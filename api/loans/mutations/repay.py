@@ -8,10 +8,8 @@ from api.common.errors import (
     IdempotencyConflict,
     NotAllowed,
     ValidationError,
-    idempotency_conflict,
+    error_member,
     not_allowed,
-    refused,
-    validation_error,
 )
 from api.common.ids import expect_global_id
 from api.common.scalars import Money, parse_amount
@@ -53,12 +51,8 @@ async def repay(info: Info, input: RepayInput) -> RepayResult:
             prepayment_mode=input.prepayment_mode.value,
         )
         repayment = await receive(cmd, settings=ctx.settings)
-    except errors.IdempotencyConflict as exc:
-        return idempotency_conflict(exc)
-    except errors.ValidationFailed as exc:
-        return validation_error(exc)
-    except (errors.NotAllowed, errors.NotFound) as exc:
-        return refused(exc)
+    except errors.DomainError as exc:
+        return error_member(exc)
     ctx.after_commit()
     loan = await LoanRow.get(id=repayment.loan_id)
     return RepaymentMade(repayment=RepaymentType.from_row(repayment), loan=Loan.from_row(loan))
