@@ -128,6 +128,10 @@ class Settings:
     model_bad_dpd: int = 30  # a loan this many days past due is a bad outcome
     model_good_on_time: int = 3  # instalments paid on time that make a good outcome (or paid off)
 
+    # Insurance and pools
+    insurance_claim_dpd: int = 90  # close of business claims an insured loan this many days past due
+    pool_revolving_months: int = 12  # default length of a new pool's revolving period
+
     @property
     def production(self) -> bool:
         return self.env == "production"

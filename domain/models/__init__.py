@@ -9,10 +9,12 @@ from domain.models.close_ranges import CloseRange
 from domain.models.credit import CreditLine
 from domain.models.events import Event
 from domain.models.idempotency import IdempotencyRecord
+from domain.models.insurance import InsuranceClaim, InsurancePlan, InsurancePolicy, Insurer
 from domain.models.ledger import JournalEntry, LedgerAccount, Posting
 from domain.models.limits import CreditLimitState
 from domain.models.loans import Installment, Loan, Repayment
 from domain.models.notifications import Notification
+from domain.models.pools import Pool, PoolCollection, PoolPeriod, Tranche, TranchePayment
 from domain.models.scoring import LearnedOutcome, ModelVersion, ScoreRecord
 from domain.models.staff import StaffAction, StaffSession, StaffSignInThrottle, StaffUser
 
@@ -32,6 +34,10 @@ __all__ = [
     "Event",
     "IdempotencyRecord",
     "Installment",
+    "InsuranceClaim",
+    "InsurancePlan",
+    "InsurancePolicy",
+    "Insurer",
     "JournalEntry",
     "LearnedOutcome",
     "LedgerAccount",
@@ -39,6 +45,9 @@ __all__ = [
     "ModelVersion",
     "Notification",
     "Partner",
+    "Pool",
+    "PoolCollection",
+    "PoolPeriod",
     "Posting",
     "Repayment",
     "ScoreRecord",
@@ -46,4 +55,6 @@ __all__ = [
     "StaffSession",
     "StaffSignInThrottle",
     "StaffUser",
+    "Tranche",
+    "TranchePayment",
 ]

@@ -40,6 +40,10 @@ class Loan(Model):
     closed_through = fields.DateField()
     paid_off_on = fields.DateField(null=True)
     written_off_on = fields.DateField(null=True)
+    # Set when the loan is sold to a pool; it is serviced as before, its cash goes to the pool.
+    pool = fields.ForeignKeyField("models.Pool", related_name="loans", on_delete=fields.RESTRICT, null=True,
+                                  db_index=True)
+    pooled_on = fields.DateField(null=True)
     created_at = fields.DatetimeField(auto_now_add=True)
 
     class Meta:

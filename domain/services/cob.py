@@ -22,8 +22,9 @@ from domain.db import days_between_sql, dialect, sql
 from domain.models import CloseRun
 from domain.money import format_money, from_fen
 from domain.rules.overdue import classify, is_past_grace, should_write_off
-from domain.services import events, ledger
+from domain.services import events, insurance_claims, ledger
 from domain.services.calendar import business_date, set_business_date, utcnow
+from domain.services.pooling import cash as pool_cash
 from domain.settings import Settings, get_settings
 
 OPEN = "status IN ('ACTIVE', 'OVERDUE')"
@@ -61,7 +62,12 @@ class _Sql:
         # On SQLite the unary plus keeps the planner off the status index: nearly every loan is
         # open, so it would only add a lookup per row where an indexed range or a scan is better.
         plus = "" if self.pg else "+"
-        text = f"{plus}{p}{OPEN} AND {p}closed_through < {self.t}"
+        return f"{plus}{p}{OPEN} AND {p}closed_through < {self.t}{self.id_range(alias)}"
+
+    def id_range(self, alias: str) -> str:
+        """The close's loan-id range as extra conditions (empty for the whole book)."""
+        p = f"{alias}." if alias else ""
+        text = ""
         if self.lo is not None:
             text += f" AND {p}id >= {self.lo}"
         if self.hi is not None:
@@ -140,6 +146,8 @@ async def close_loans(tx, target: date, settings: Settings, lo: int | None = Non
         f"WHERE {q.scope}")
     changes = await _transitions(q, settings, changing)
     stats.update(changes)
+    # Insured loans that reached the claim threshold today leave the books against the insurer's payout.
+    stats.update(await insurance_claims.claim_due(q, settings))
     stats["loans_closed"] = brought - changes["loans_written_off"]
     interest = fell_due["interest"] + daily
     stats.update(interest_accrued=interest, penalty_accrued=penalty, fee_accrued=fell_due["fee"])
@@ -229,7 +237,8 @@ async def _changing_loans(q: _Sql, settings: Settings, x: _Accrual) -> list[dict
     accruals: few rows."""
     g, w = int(settings.grace_days), int(settings.write_off_dpd)
     rows = await q.rows(
-        "SELECT id, borrower_id, status, classification, dpd, outstanding_principal_fen, overdue_principal_fen, "
+        "SELECT id, borrower_id, pool_id, status, classification, dpd, outstanding_principal_fen, "
+        "overdue_principal_fen, "
         f"{x.interest_after} AS interest_receivable_fen, "
         f"penalty_receivable_fen + {x.penalty_today} AS penalty_receivable_fen FROM loan WHERE {q.scope} AND ("
         f"(status = 'ACTIVE' AND dpd > {g}) OR dpd > {w} OR classification != {_CLASS_SQL})")
@@ -304,15 +313,17 @@ async def _write_off(q: _Sql, r: dict, fee: int) -> None:
          ledger.credit("PENALTY_RECEIVABLE", penalty, lid), ledger.credit("FEE_RECEIVABLE", fee, lid)],
         business_date=q.target, loan_id=lid, using_db=q.tx,
     )
+    if r.get("pool_id") is not None:
+        await pool_cash.default([(int(r["pool_id"]), lid, principal)], today=q.target, tx=q.tx)
 
 
 async def freeze_overdue_lines(tx, target: date) -> int:
-    """Lines with an overdue (or written-off) loan freeze until it is cleared."""
+    """Lines with an overdue (or written-off, or claimed) loan freeze until it is cleared."""
     q = _Sql(tx, target, None, None)
-    # Driven from the few overdue and written-off loans (status index), not from every line.
+    # Driven from the few overdue, written-off and claimed loans (status index), not from every line.
     rows = await q.rows(
         "SELECT c.id, c.borrower_id FROM credit_line c WHERE c.status = 'ACTIVE' AND c.id IN ("
-        "SELECT l.credit_line_id FROM loan l WHERE l.status IN ('OVERDUE', 'WRITTEN_OFF')) ORDER BY c.id")
+        "SELECT l.credit_line_id FROM loan l WHERE l.status IN ('OVERDUE', 'WRITTEN_OFF', 'CLAIMED')) ORDER BY c.id")
     if not rows:
         return 0
     ids = [int(r["id"]) for r in rows]

@@ -20,6 +20,19 @@ CHART: dict[str, tuple[int, str, str]] = {
     "FEE_INCOME": (8, "Fee income", "INCOME"),
     "CREDIT_LOSS": (9, "Credit losses (write-offs)", "EXPENSE"),
     "RECOVERY_INCOME": (10, "Recoveries on written-off loans", "INCOME"),
+    # Pools. Sold loans stay on the servicing sub-ledger (LOANS_RECEIVABLE); what they owe the
+    # pools is a liability, POOL_PRINCIPAL, and the cash collected for the pools is held in
+    # POOL_CASH until a collection period pays it out or spends it on loans.
+    "POOL_PRINCIPAL": (11, "Principal of loans sold to pools", "LIABILITY"),
+    "POOL_CASH": (12, "Collections held for pools", "LIABILITY"),
+    # Interest, penalty and recoveries of sold loans, handed on to their pools.
+    "PASSED_TO_POOLS": (13, "Collections passed to pools", "EXPENSE"),
+    # Principal of sold loans that defaulted: the pools bear it, not the originator.
+    "LOSSES_BORNE_BY_POOLS": (14, "Credit losses borne by pools", "INCOME"),
+    "SERVICING_FEE_INCOME": (15, "Pool servicing fees", "INCOME"),
+    # Insurance. Premiums collected for insurers and recoveries on claimed loans are owed to them.
+    "INSURER_PAYABLE": (16, "Due to insurers", "LIABILITY"),
+    "PREMIUMS_CEDED": (17, "Insurance premiums passed to insurers", "EXPENSE"),
 }
 
 

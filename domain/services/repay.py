@@ -18,14 +18,17 @@ from domain.rules.daycount import DayCount
 from domain.rules.early import PrepaymentMode, accrued_interest, reschedule_after_prepayment
 from domain.rules.overdue import classify, days_past_due, is_past_grace
 from domain.rules.schedule import Method
-from domain.services import events, ledger
+from domain.services import events, insurance, ledger
 from domain.services.calendar import business_date
 from domain.services.dues import Dues, compute_dues
 from domain.services.idempotency import canonical_amount, check_key, find_previous, request_hash
+from domain.services.pooling import cash as pool_cash
 from domain.settings import Settings, get_settings
 
 SCOPE = "repay"
-OPEN = ("ACTIVE", "OVERDUE", "WRITTEN_OFF")
+# Written-off and claimed loans are off the books but still owe: what they pay is a recovery.
+OPEN = ("ACTIVE", "OVERDUE", "WRITTEN_OFF", "CLAIMED")
+OFF_BOOKS = ("WRITTEN_OFF", "CLAIMED")
 
 
 async def repay(cmd: Repay, *, today: date | None = None, settings: Settings | None = None) -> Repayment:
@@ -120,7 +123,6 @@ async def _receive(cmd: Repay, key: str, digest: str, mode: PrepaymentMode, *, t
         for inst in dues.past + ([dues.current] if dues.current else []) + (dues.future if settling else []):
             await inst.save(using_db=tx)
 
-        was_written_off = loan.status == "WRITTEN_OFF"
         old_status = loan.status
         await _update_loan(loan, principal, interest, recognized["interest"], penalty, today, settings, tx)
 
@@ -132,8 +134,10 @@ async def _receive(cmd: Repay, key: str, digest: str, mode: PrepaymentMode, *, t
         )
         record.result_id = repayment.id
         await record.save(using_db=tx, update_fields=["result_id"])
-        await _post(loan, repayment, recognized, was_written_off, today, tx)
+        await _post(loan, repayment, recognized, old_status, today, tx)
         await _free_limit(loan, principal, today, tx)
+        if loan.status == "PAID_OFF":
+            await insurance.end_policy(loan.id, tx)
 
         await events.append(
             "REPAYMENT_RECEIVED", business_date=today, borrower_id=loan.borrower_id, loan_id=loan.id,
@@ -174,7 +178,9 @@ def _apply_to_installments(loan: Loan, dues: Dues, parts: dict[str, int], today:
             if take > 0:
                 setattr(inst, paid_attr, getattr(inst, paid_attr) + take)
                 part -= take
-                if kind and (inst.due_date <= today or loan.method == Method.DAILY_INTEREST):
+                # Daily interest is recognised as it accrues; fees (and other interest) when they fall due.
+                daily = kind == "interest" and loan.method == Method.DAILY_INTEREST
+                if kind and (inst.due_date <= today or daily):
                     recognized[kind] += take
 
     current = [dues.current] if dues.current else []
@@ -258,16 +264,22 @@ async def _update_loan(loan: Loan, principal: int, interest: int, interest_recog
     if settled:
         loan.status, loan.classification, loan.paid_off_on, loan.dpd = "PAID_OFF", "NORMAL", today, 0
         loan.interest_receivable_fen = loan.interest_carried_fen = 0
-    elif loan.status != "WRITTEN_OFF":
+    elif loan.status not in OFF_BOOKS:
         loan.status = "OVERDUE" if is_past_grace(loan.dpd, settings.grace_days) else "ACTIVE"
         loan.classification = classify(loan.dpd).value
     await loan.save(using_db=tx)
 
 
-async def _post(loan: Loan, r: Repayment, recognized: dict[str, int], written_off: bool, today: date, tx) -> None:
+async def _post(loan: Loan, r: Repayment, recognized: dict[str, int], old_status: str, today: date, tx) -> None:
     lid = loan.id
-    if written_off:
-        lines = [ledger.debit("CASH", r.amount_fen, lid), ledger.credit("RECOVERY_INCOME", r.amount_fen, lid)]
+    off_books = old_status in OFF_BOOKS
+    to_insurer = 0
+    if off_books:
+        # On a claimed loan the insurer gets back what its claim paid first; the rest is the lender's.
+        if old_status == "CLAIMED":
+            to_insurer = await insurance.take_recovery(lid, r.amount_fen, tx)
+        lines = [ledger.debit("CASH", r.amount_fen, lid), ledger.credit("INSURER_PAYABLE", to_insurer, lid),
+                 ledger.credit("RECOVERY_INCOME", r.amount_fen - to_insurer, lid)]
     else:
         lines = [
             ledger.debit("CASH", r.amount_fen, lid),
@@ -279,6 +291,14 @@ async def _post(loan: Loan, r: Repayment, recognized: dict[str, int], written_of
             ledger.credit("LOANS_RECEIVABLE", r.principal_fen, lid),
         ]
     await ledger.post("REPAYMENT", lines, business_date=today, loan_id=lid, using_db=tx)
+    if off_books:
+        await pool_cash.collect_repayment(loan.pool_id, lid, principal=0, interest=0,
+                                          recovery=r.amount_fen - to_insurer, today=today, tx=tx)
+    else:
+        await pool_cash.collect_repayment(loan.pool_id, lid, principal=r.principal_fen,
+                                          interest=r.interest_fen + r.penalty_fen, recovery=0, today=today, tx=tx)
+        # Fees on an insured loan are its premium, owed on to the insurer.
+        await insurance.cede_premium(lid, r.fee_fen, today, tx)
 
 
 async def _free_limit(loan: Loan, principal: int, today: date, tx) -> None:
@@ -288,8 +308,8 @@ async def _free_limit(loan: Loan, principal: int, today: date, tx) -> None:
                                [principal, loan.credit_line_id])
     line = await CreditLine.get(id=loan.credit_line_id, using_db=tx)
     if line.status == "FROZEN" and line.frozen_reason == "OVERDUE":
-        # Close of business freezes a line for written-off loans too, so those keep it frozen.
-        still_overdue = await Loan.filter(credit_line_id=line.id, status__in=("OVERDUE", "WRITTEN_OFF")) \
+        # Close of business freezes a line for written-off and claimed loans too, so those keep it frozen.
+        still_overdue = await Loan.filter(credit_line_id=line.id, status__in=("OVERDUE", *OFF_BOOKS)) \
             .using_db(tx).exists()
         if not still_overdue:
             await CreditLine.filter(id=line.id).using_db(tx).update(status="ACTIVE", frozen_reason=None)

@@ -59,15 +59,30 @@ async def assert_books_agree() -> None:
 
     balances = await ledger.balances()
     loans = await rows("loan")
-    on_books = [loan for loan in loans if loan["status"] != "WRITTEN_OFF"]
+    on_books = [loan for loan in loans if loan["status"] not in ("WRITTEN_OFF", "CLAIMED")]
     assert balances["LOANS_RECEIVABLE"] == sum(loan["outstanding_principal_fen"] for loan in on_books)
     assert balances["INTEREST_RECEIVABLE"] == sum(loan["interest_receivable_fen"] for loan in on_books)
     assert balances["PENALTY_RECEIVABLE"] == sum(loan["penalty_receivable_fen"] for loan in on_books)
-    # No product charges fees yet, so nothing may sit in their accounts.
-    assert balances["FEE_RECEIVABLE"] == 0
-    # Cash out is every disbursement; cash in is every repayment.
+    fees_due = await scalar(
+        "SELECT SUM(i.fee_fen - i.paid_fee_fen) FROM installment i JOIN loan l ON l.id = i.loan_id "
+        "WHERE l.status NOT IN ('WRITTEN_OFF', 'CLAIMED') AND i.status != 'PENDING'")
+    assert balances["FEE_RECEIVABLE"] == fees_due
+    # A pool is owed exactly the principal of its loans still on the books.
+    pooled = [loan for loan in on_books if loan["pool_id"] is not None]
+    assert balances["POOL_PRINCIPAL"] == sum(loan["outstanding_principal_fen"] for loan in pooled)
+    # Held for pools: their unspent purchase cash and what came in after their last period.
+    held = sum(pool["cash_fen"] for pool in await rows("pool"))
+    held += await scalar(
+        "SELECT SUM(c.amount_fen) FROM pool_collection c JOIN pool p ON p.id = c.pool_id "
+        "WHERE c.kind IN ('INTEREST', 'PRINCIPAL', 'RECOVERY', 'INSURANCE') AND c.business_date > "
+        "COALESCE((SELECT MAX(end_date) FROM pool_period pp WHERE pp.pool_id = p.id), p.cut_off_date)")
+    assert balances["POOL_CASH"] == held
+    # Cash out: disbursements and what pools paid out; cash in: repayments, claims and pool sales.
     repaid = await scalar("SELECT SUM(amount_fen) FROM repayment")
-    assert balances["CASH"] == repaid - sum(loan["principal_fen"] for loan in loans)
+    claimed = await scalar("SELECT SUM(paid_fen) FROM insurance_claim")
+    sold = await scalar("SELECT SUM(cut_off_balance_fen) FROM pool")
+    distributed = await scalar("SELECT SUM(paid_out_fen - servicer_fee_fen) FROM pool_period")
+    assert balances["CASH"] == repaid + claimed + sold - distributed - sum(loan["principal_fen"] for loan in loans)
 
     used_by_line: dict[int, int] = defaultdict(int)
     for loan in loans:

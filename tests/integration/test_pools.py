@@ -1,0 +1,202 @@
+"""Pools on the books: the sale at the cut-off, a collection period closed by hand-worked
+figures, revolving purchases, a trigger breach and the ledger after each step.
+
+The pool below holds four 12,000.00 CNY equal-principal loans over 12 months at 0.05% a day
+(1.5% a month on the 30/360 basis), drawn on 2026-01-05. Each first instalment, due 2026-02-05,
+is 1,000.00 principal + 180.00 interest (12,000 × 0.015)."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import pytest
+
+from domain.commands import Repay
+from domain.errors import ValidationFailed
+from domain.models import Event, Loan, Pool, PoolPeriod, Tranche, TranchePayment
+from domain.pools.eligibility import Criteria
+from domain.pools.waterfall import PrincipalMode, TrancheKind
+from domain.services import ledger
+from domain.services.calendar import business_date
+from domain.services.cob import run_close
+from domain.services.pooling.build import create_pool, preview_pool
+from domain.services.pooling.periods import close_due_periods
+from domain.services.pooling.spec import PoolSpec, TrancheSpec
+from domain.services.repay import repay
+from domain.settings import load_settings
+from tests.factories import make_borrower, make_line, make_loan
+from tests.integration import assert_books_agree
+
+D = Decimal
+
+
+def spec(name: str = "Suixing 2026-1", **overrides) -> PoolSpec:
+    terms = dict(
+        name=name,
+        criteria=Criteria(),
+        tranches=(TrancheSpec("A", TrancheKind.SENIOR, D("0.80"), D("0.06")),
+                  TrancheSpec("B", TrancheKind.MEZZANINE, D("0.10"), D("0.09")),
+                  TrancheSpec("C", TrancheKind.SUBORDINATED)),
+        revolving_months=12,
+        trustee_fee=D("0.006"),
+        servicer_fee=D("0.012"),
+        max_default_rate=D("0.05"),
+    )
+    terms.update(overrides)
+    return PoolSpec(**terms)
+
+
+async def four_loans() -> list[Loan]:
+    loans = []
+    for _ in range(4):
+        borrower = await make_borrower()
+        await make_line(borrower, limit="50000.00", rate="0.0005")
+        loans.append(await make_loan(borrower, "12000.00", "EQUAL_PRINCIPAL", months=12))
+    return loans
+
+
+async def pay(loan: Loan, amount: str) -> None:
+    await repay(Repay(loan.borrower_id, loan.id, D(amount), f"pay-{loan.id}-{amount}-{await business_date()}"))
+
+
+async def test_creating_a_pool_sells_the_selected_loans_and_sizes_the_tranches(db):
+    loans = await four_loans()
+    preview = await preview_pool(spec())
+    assert preview.selection.balance == D("48000.00")
+    # 80% and 10% of 48,000.00; the subordinated tranche takes the rest.
+    assert preview.tranche_sizes == [D("38400.00"), D("4800.00"), D("4800.00")]
+    assert preview.stats.total.count == 4
+    assert preview.stats.total.wa_remaining_term_months == D("12.00")
+
+    pool = await create_pool(spec())
+    assert {loan.pool_id for loan in await Loan.all()} == {pool.id}
+    assert pool.cut_off_balance_fen == 4_800_000 and pool.status == "REVOLVING"
+    assert [t.balance_fen for t in await Tranche.filter(pool_id=pool.id).order_by("seniority")] == [
+        3_840_000, 480_000, 480_000]
+    balances = await ledger.balances()
+    assert balances["POOL_PRINCIPAL"] == 4_800_000
+    assert balances["CASH"] == 4_800_000 - sum(loan.principal_fen for loan in loans)
+    created = await Event.get(type="POOL_CREATED")
+    assert created.data["loans"] == 4 and created.data["balance"] == "48000.00"
+    await assert_books_agree()
+
+    # The loans are taken: a second pool finds nothing, and the name must be new.
+    with pytest.raises(ValidationFailed, match="no loan meets"):
+        await create_pool(spec("Suixing 2026-2"))
+    with pytest.raises(ValidationFailed):
+        await create_pool(spec())
+
+
+async def test_a_pooled_loans_repayment_reaches_the_pool_and_not_the_originator(db):
+    pooled = await four_loans()
+    await create_pool(spec())
+    outsider = await make_borrower()
+    await make_line(outsider, limit="50000.00", rate="0.0005")
+    own = await make_loan(outsider, "12000.00", "EQUAL_PRINCIPAL", months=12)
+    await run_close(31)
+
+    before = await ledger.balances()
+    await pay(pooled[0], "1180.00")
+    after = await ledger.balances()
+    # All 1,180.00 is now held for the pool; the 180.00 interest is passed on, not kept.
+    assert after["POOL_CASH"] - before["POOL_CASH"] == 118_000
+    assert after["POOL_PRINCIPAL"] - before["POOL_PRINCIPAL"] == -100_000
+    assert after["PASSED_TO_POOLS"] - before["PASSED_TO_POOLS"] == 18_000
+    own_income = after["INTEREST_INCOME"] - after["PASSED_TO_POOLS"]
+
+    await pay(own, "1180.00")
+    mine = await ledger.balances()
+    assert mine["POOL_CASH"] == after["POOL_CASH"]
+    assert mine["INTEREST_INCOME"] - mine["PASSED_TO_POOLS"] == own_income
+    await assert_books_agree()
+
+
+async def test_a_revolving_period_pays_fees_and_interest_and_buys_eligible_loans(db):
+    pooled = await four_loans()
+    pool = await create_pool(spec())
+    await run_close(31)  # to 2026-02-05, the first due date and the end of period 1
+    for loan in pooled:
+        await pay(loan, "1180.00")
+    # New loans, drawn after the cut-off, for the pool to buy: the oldest first while money lasts.
+    fresh = []
+    for amount in ("3000.00", "1500.00", "2500.00"):
+        b = await make_borrower()
+        await make_line(b, limit="50000.00", rate="0.0005")
+        fresh.append(await make_loan(b, amount, "EQUAL_INSTALLMENT", months=6))
+    late = await make_borrower()
+    await make_line(late, limit="50000.00", rate="0.0005")
+    assert await close_due_periods() == []  # 2026-02-05 is not over yet
+    await run_close(1)
+
+    [period] = await close_due_periods()
+    # Cash in: interest 4 × 180.00 = 720.00, principal 4 × 1,000.00 = 4,000.00.
+    # Trustee fee 48,000.00 × 0.6% / 12 = 24.00; servicer 48,000.00 × 1.2% / 12 = 48.00;
+    # senior interest 38,400.00 × 6% / 12 = 192.00; mezzanine 4,800.00 × 9% / 12 = 36.00.
+    # Revolving: the 4,000.00 of principal is kept to buy loans; the 420.00 left is the
+    # subordinated tranche's. The 3,000.00 loan is bought, 1,500.00 does not fit in the 1,000.00 left.
+    assert (period.cash_in_fen, period.paid_out_fen, period.kept_fen) == (472_000, 72_000, 400_000)
+    assert (period.trustee_fee_fen, period.servicer_fee_fen) == (2_400, 4_800)
+    assert period.cash_in_fen == period.paid_out_fen + period.kept_fen
+    payments = {p.tranche_id: p for p in await TranchePayment.filter(period_id=period.id)}
+    by_name = {t.name: payments[t.id] for t in await Tranche.filter(pool_id=pool.id)}
+    assert by_name["A"].interest_paid_fen == 19_200 and by_name["A"].principal_paid_fen == 0
+    assert by_name["B"].interest_paid_fen == 3_600
+    assert by_name["C"].residual_paid_fen == 42_000
+    assert (period.purchased_fen, period.purchased_count) == (300_000, 1)
+    assert (await Loan.get(id=fresh[0].id)).pool_id == pool.id
+    assert (await Loan.get(id=fresh[1].id)).pool_id is None
+    # 48,000.00 - 4,000.00 repaid + 3,000.00 bought.
+    assert period.closing_balance_fen == 4_700_000
+    pool = await Pool.get(id=pool.id)
+    assert pool.cash_fen == 100_000 and pool.periods_closed == 1
+    report = period.report
+    assert report["collections"]["cashIn"] == "4720.00"
+    assert report["triggers"]["breaches"] == []
+    assert [row["bucket"] for row in report["delinquency"]][0] == "CURRENT"
+    event = await Event.get(type="POOL_DISTRIBUTION")
+    assert event.data["paidOut"] == "720.00" and event.data["kept"] == "4000.00"
+    await assert_books_agree()
+    # Closing again changes nothing.
+    assert await close_due_periods() == []
+    assert await PoolPeriod.filter(pool_id=pool.id).count() == 1
+
+
+async def test_defaults_past_the_limit_end_the_revolving_period_in_the_period_of_the_breach(db):
+    settings = load_settings(write_off_dpd=20)
+    pooled = await four_loans()
+    pool = await create_pool(spec(max_default_rate=D("0.20")))
+    await run_close(31, settings=settings)
+    for loan in pooled[1:]:
+        await pay(loan, "1180.00")
+    # The first loan never pays: 21 days past due on 2026-02-26 it is written off inside
+    # period 2 (2026-02-05 to 2026-03-05), and the pool bears its 12,000.00.
+    await run_close(28, settings=settings)  # to 2026-03-05
+    for loan in pooled[1:]:
+        await pay(loan, "1165.00")  # 1,000.00 + 11,000.00 × 0.015
+    await run_close(1, settings=settings)
+    first, second = await close_due_periods(settings=settings)
+    assert first.phase == "REVOLVING" and first.defaults_fen == 0
+    # Cumulative defaults 12,000.00 over 48,000.00 bought (no purchases: no loan was offered)
+    # is 25%, over the 20% limit. The collateral is the 30,000.00 left on the books (48,000.00
+    # - 3 × 1,000.00 - 3 × 1,000.00 - 12,000.00) and 6,000.00 of principal cash: over the
+    # 43,200.00 of rated notes that is 0.833333, under 1. Period 2 already amortises.
+    assert second.defaults_fen == 1_200_000
+    assert second.phase == "AMORTISING"
+    triggers = second.report["triggers"]
+    assert triggers["breaches"] == ["CUMULATIVE_DEFAULT_RATE", "OVERCOLLATERALISATION"]
+    assert (triggers["cumulativeDefaultRate"], triggers["ocRatio"]) == ("0.250000", "0.833333")
+    pool = await Pool.get(id=pool.id)
+    assert pool.status == "AMORTISING" and pool.trigger_breached_on == second.end_date
+    senior = await Tranche.get(pool_id=pool.id, name="A")
+    mezz = await Tranche.get(pool_id=pool.id, name="B")
+    payments = {p.tranche_id: p for p in await TranchePayment.filter(period_id=second.id)}
+    # Period 2 cash: interest 3 × 165.00 = 495.00, principal 3,000.00 and the 3,000.00 kept from
+    # period 1 (nothing was offered to buy) = 6,495.00. Fees on the 45,000.00 opening balance:
+    # 22.50 and 45.00; interest 192.00 and 36.00; the 6,199.50 left all pays the senior down.
+    assert (second.opening_balance_fen, second.cash_in_fen) == (4_500_000, 649_500)
+    assert (second.trustee_fee_fen, second.servicer_fee_fen) == (2_250, 4_500)
+    assert payments[senior.id].principal_paid_fen == 619_950
+    assert payments[mezz.id].principal_paid_fen == 0  # sequential: senior first
+    assert second.kept_fen == 0 and (await Pool.get(id=pool.id)).cash_fen == 0
+    assert second.cash_in_fen == second.paid_out_fen + second.kept_fen
+    await assert_books_agree()
