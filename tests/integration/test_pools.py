@@ -15,7 +15,7 @@ from domain.commands import Repay
 from domain.errors import ValidationFailed
 from domain.models import Event, Loan, Pool, PoolPeriod, Tranche, TranchePayment
 from domain.pools.eligibility import Criteria
-from domain.pools.waterfall import PrincipalMode, TrancheKind
+from domain.pools.waterfall import TrancheKind
 from domain.services import ledger
 from domain.services.calendar import business_date
 from domain.services.cob import run_close
