@@ -39,4 +39,6 @@ SCHEDULE: tuple[Scheduled, ...] = (
     Scheduled("send_reminders", minute=EVERY_TEN_MINUTES),
     # Limits also refresh when the relay sees events that move them; this is the safety net.
     Scheduled("refresh_limits", minute=30),
+    # Each close of business asks for it; this is the safety net.
+    Scheduled("close_pool_periods", hour=1, minute=15),
 )

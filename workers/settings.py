@@ -17,6 +17,7 @@ from domain.settings import Settings, get_settings
 from workers.context import job_context
 from workers.jobs import (
     close_of_business,
+    close_pool_periods,
     close_range,
     deliver_reminder,
     learn_outcomes,
@@ -31,7 +32,8 @@ from workers.schedule import SCHEDULE, TIMEZONE
 
 # How often a worker records that it is alive (what `suixing worker --check` reads).
 HEALTH_CHECK_INTERVAL_S = 10
-_BY_NAME = {f.__name__: f for f in (close_of_business, resume_close, send_reminders, refresh_limits)}
+_BY_NAME = {f.__name__: f for f in (close_of_business, resume_close, send_reminders, refresh_limits,
+                                    close_pool_periods)}
 
 
 def _redis_settings(settings: Settings) -> RedisSettings:
@@ -82,7 +84,7 @@ def worker_settings(queue: str = DEFAULT, settings: Settings | None = None) -> d
     crons.append(cron(relay, second=set(range(60)), microsecond=0, keep_result=0))
     functions = [
         func(close_range), func(close_of_business), func(resume_close), func(send_reminders),
-        func(refresh_limits), func(relay, keep_result=0),
+        func(refresh_limits), func(close_pool_periods), func(relay, keep_result=0),
         # Ends with its message sent, failed for good, or deferred by Retry; a finished job keeps no
         # result, so the message can be asked for again after being held by quiet hours.
         func(deliver_reminder, keep_result=0, max_tries=settings.reminder_webhook_max_tries),

@@ -83,6 +83,7 @@ class Migration(migrations.Migration):
                 ('cut_off_date', fields.DateField()),
                 ('revolving_until', fields.DateField()),
                 ('principal_mode', fields.CharField(default='SEQUENTIAL', max_length=16)),
+                ('turbo', fields.BooleanField(default=False)),
                 ('trustee_fee_ppm', fields.IntField(default=0)),
                 ('servicer_fee_ppm', fields.IntField(default=0)),
                 ('criteria', fields.JSONField(default=dict, encoder=functools.partial(dumps, separators=(',', ':')), decoder=loads)),

@@ -13,6 +13,9 @@ class Pool(Model):
     # The last day of the last revolving period; afterwards principal pays the tranches down.
     revolving_until = fields.DateField()
     principal_mode = fields.CharField(max_length=16, default="SEQUENTIAL")
+    # In amortisation: False pays the rated tranches the period's principal funds and leaves the
+    # rest to the subordinated tranche; True turns every fen left to principal until they are retired.
+    turbo = fields.BooleanField(default=False)
     # Fees a year on the pool balance, parts per million.
     trustee_fee_ppm = fields.IntField(default=0)
     servicer_fee_ppm = fields.IntField(default=0)

@@ -7,6 +7,7 @@ is 1,000.00 principal + 180.00 interest (12,000 × 0.015)."""
 
 from __future__ import annotations
 
+from datetime import date
 from decimal import Decimal
 
 import pytest
@@ -15,7 +16,7 @@ from domain.commands import Repay
 from domain.errors import ValidationFailed
 from domain.models import Event, Loan, Pool, PoolPeriod, Tranche, TranchePayment
 from domain.pools.eligibility import Criteria
-from domain.pools.waterfall import TrancheKind
+from domain.pools.waterfall import PrincipalMode, TrancheKind
 from domain.services import ledger
 from domain.services.calendar import business_date
 from domain.services.cob import run_close
@@ -25,7 +26,7 @@ from domain.services.pooling.spec import PoolSpec, TrancheSpec
 from domain.services.repay import repay
 from domain.settings import load_settings
 from tests.factories import make_borrower, make_line, make_loan
-from tests.integration import assert_books_agree
+from tests.integration import assert_books_agree, snapshot
 
 D = Decimal
 
@@ -192,11 +193,93 @@ async def test_defaults_past_the_limit_end_the_revolving_period_in_the_period_of
     payments = {p.tranche_id: p for p in await TranchePayment.filter(period_id=second.id)}
     # Period 2 cash: interest 3 × 165.00 = 495.00, principal 3,000.00 and the 3,000.00 kept from
     # period 1 (nothing was offered to buy) = 6,495.00. Fees on the 45,000.00 opening balance:
-    # 22.50 and 45.00; interest 192.00 and 36.00; the 6,199.50 left all pays the senior down.
+    # 22.50 and 45.00; interest 192.00 and 36.00. Of the 6,199.50 left, the 6,000.00 of principal
+    # funds pays the senior down and the 199.50 of excess interest is the subordinated tranche's.
     assert (second.opening_balance_fen, second.cash_in_fen) == (4_500_000, 649_500)
     assert (second.trustee_fee_fen, second.servicer_fee_fen) == (2_250, 4_500)
-    assert payments[senior.id].principal_paid_fen == 619_950
+    assert payments[senior.id].principal_paid_fen == 600_000
     assert payments[mezz.id].principal_paid_fen == 0  # sequential: senior first
+    sub = await Tranche.get(pool_id=pool.id, name="C")
+    assert payments[sub.id].residual_paid_fen == 19_950
     assert second.kept_fen == 0 and (await Pool.get(id=pool.id)).cash_fen == 0
     assert second.cash_in_fen == second.paid_out_fen + second.kept_fen
     await assert_books_agree()
+
+
+async def test_pro_rata_turbo_amortisation_splits_everything_left_by_balance(db):
+    pooled = await four_loans()
+    pool = await create_pool(spec(revolving_months=0, principal_mode=PrincipalMode.PRO_RATA, turbo=True))
+    assert pool.status == "AMORTISING"
+    await run_close(31)
+    for loan in pooled:
+        await pay(loan, "1180.00")
+    await run_close(1)
+    [period] = await close_due_periods()
+    # Cash in 4,720.00 less fees and interest (300.00, as in the revolving example) leaves
+    # 4,420.00, all to principal (turbo), split 38,400 : 4,800 = 8 : 1: 3,928.888... and 491.111...;
+    # in whole fen 392,888 and 49,111, and the one fen left goes to the larger remainder (A).
+    payments = {p.tranche_id: p for p in await TranchePayment.filter(period_id=period.id)}
+    by_name = {t.name: payments[t.id] for t in await Tranche.filter(pool_id=pool.id)}
+    assert (by_name["A"].principal_paid_fen, by_name["B"].principal_paid_fen) == (392_889, 49_111)
+    assert by_name["C"].residual_paid_fen == 0 and period.kept_fen == 0
+    assert period.cash_in_fen == period.paid_out_fen == 472_000
+    await assert_books_agree()
+
+
+async def test_revolving_purchases_buy_only_loans_that_meet_the_criteria(db):
+    criteria = Criteria(min_remaining_term_months=4, min_daily_rate=D("0.0005"), max_borrower_share=D("0.30"),
+                        methods=frozenset({"EQUAL_INSTALLMENT", "EQUAL_PRINCIPAL"}))
+    pooled = await four_loans()
+    pool = await create_pool(spec(criteria=criteria))
+    late = await make_borrower()
+    await make_line(late, limit="50000.00", rate="0.0005")
+    overdue = await make_loan(late, "2000.00", "EQUAL_INSTALLMENT", months=6)  # will miss 2026-02-05
+    await run_close(31)
+    for loan in pooled:
+        await pay(loan, "1180.00")
+
+    async def offered(amount: str, method: str = "EQUAL_INSTALLMENT", months: int | None = 6, days=None,
+                      rate: str = "0.0005", borrower=None):
+        if borrower is None:
+            borrower = await make_borrower()
+            await make_line(borrower, limit="50000.00", rate=rate)
+        return await make_loan(borrower, amount, method, months=months, days=days)
+
+    daily = await offered("500.00", "DAILY_INTEREST", months=None, days=20)  # method excluded
+    cheap = await offered("800.00", rate="0.0003")  # under the rate band
+    short = await offered("700.00", months=3)  # 3 months left, 4 wanted
+    # The first pooled borrower would hold 11,000 + 6,000 of a 44,000 + 6,000 pool: 34% > 30%.
+    greedy = await offered("6000.00", borrower=await pooled[0].borrower)
+    good = await offered("2000.00")
+    await run_close(1)
+    [period] = await close_due_periods()
+    bought = {loan.id for loan in await Loan.filter(pool_id=pool.id, pooled_on=date(2026, 2, 6))}
+    assert bought == {good.id}
+    for loan in (daily, cheap, short, greedy, overdue):
+        assert (await Loan.get(id=loan.id)).pool_id is None
+    assert (period.purchased_count, period.purchased_fen) == (1, 200_000)
+    await assert_books_agree()
+
+
+async def test_a_preview_writes_nothing_and_bad_terms_are_refused_before_anything_is_written(db):
+    await four_loans()
+    before = await snapshot()
+    preview = await preview_pool(spec())
+    assert preview.selection.balance == D("48000.00") and preview.rejected_by_reason == {}
+    assert await snapshot() == before
+    bad = [
+        spec(name=""),
+        spec(tranches=(TrancheSpec("A", TrancheKind.SENIOR, D("1.5")), TrancheSpec("C", TrancheKind.SUBORDINATED))),
+        spec(tranches=(TrancheSpec("A", TrancheKind.SENIOR, D("0.9")),)),
+        spec(tranches=(TrancheSpec("C", TrancheKind.SUBORDINATED), TrancheSpec("A", TrancheKind.SENIOR, D("0.5")))),
+        spec(tranches=(TrancheSpec("A", TrancheKind.SENIOR, D("0.6")), TrancheSpec("B", TrancheKind.MEZZANINE,
+                       D("0.5")), TrancheSpec("C", TrancheKind.SUBORDINATED))),
+        spec(trustee_fee=D("-0.01")),
+        spec(max_default_rate=D("1.2")),
+        spec(revolving_months=-1),
+        spec(servicer_fee=D("0.00000001")),
+    ]
+    for terms in bad:
+        with pytest.raises(ValidationFailed):
+            await create_pool(terms)
+    assert await snapshot() == before

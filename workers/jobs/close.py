@@ -60,6 +60,7 @@ async def _finish(ctx: dict[str, Any], closed_date, *, catch_up: bool) -> dict[s
     if result is None:
         return {"finished": False}
     log.info("closed business date %s -> %s: %s", result.closed_date, result.new_date, result.stats)
+    await ctx["enqueue"]("close_pool_periods", job_id=f"close_pool_periods:{result.new_date.isoformat()}")
     if catch_up and await parts.day_has_ended(result.new_date):
         await ctx["enqueue"]("close_of_business", job_id=f"close_of_business:{result.new_date.isoformat()}")
     return {"finished": True, "new_date": result.new_date.isoformat()}

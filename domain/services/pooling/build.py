@@ -74,7 +74,7 @@ async def _create(spec: PoolSpec, actor: str, settings: Settings, tx) -> Pool:
     balance_fen = to_fen(preview.selection.balance)
     pool = await Pool.create(
         name=spec.name, cut_off_date=today, revolving_until=add_months(today, spec.revolving_months),
-        principal_mode=spec.principal_mode.value, trustee_fee_ppm=rate_to_ppm(spec.trustee_fee),
+        principal_mode=spec.principal_mode.value, turbo=spec.turbo, trustee_fee_ppm=rate_to_ppm(spec.trustee_fee),
         servicer_fee_ppm=rate_to_ppm(spec.servicer_fee), criteria=criteria_to_json(spec.criteria),
         max_default_rate_ppm=rate_to_ppm(spec.max_default_rate), min_oc_ppm=rate_to_ppm(spec.min_oc_ratio),
         status="REVOLVING" if spec.revolving_months else "AMORTISING", cut_off_balance_fen=balance_fen,

@@ -165,6 +165,7 @@ def _state(pool: Pool, tranches: list[Tranche]) -> PoolState:
         servicer_fee=Fee(annual_rate=from_ppm(pool.servicer_fee_ppm)),
         phase=Phase.REVOLVING if pool.status == "REVOLVING" else Phase.AMORTISING,
         principal_mode=PrincipalMode(pool.principal_mode),
+        turbo=pool.turbo,
         trustee_fee_unpaid=from_fen(pool.trustee_fee_unpaid_fen),
         servicer_fee_unpaid=from_fen(pool.servicer_fee_unpaid_fen),
         cash=from_fen(pool.cash_fen),

@@ -35,6 +35,7 @@ class PoolSpec:
     tranches: tuple[TrancheSpec, ...]
     revolving_months: int = 12
     principal_mode: PrincipalMode = PrincipalMode.SEQUENTIAL
+    turbo: bool = False
     trustee_fee: Decimal = ZERO
     servicer_fee: Decimal = ZERO
     max_default_rate: Decimal = Decimal("0.05")
