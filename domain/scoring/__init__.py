@@ -18,9 +18,7 @@ from domain.scoring.features import (
     purpose_category,
     with_behaviour,
 )
-from domain.scoring.german import german_credit
 from domain.scoring.metrics import roc_auc
-from domain.scoring.model import PIPELINES, PRODUCTION, CreditModel
 from domain.scoring.policy import (
     APPROVED,
     DECLINED,
@@ -34,6 +32,19 @@ from domain.scoring.policy import (
     rate_for_score,
 )
 from domain.scoring.scale import pd_from_score, raw_score, score_from_pd
+
+# The model and its training data load river and its scientific stack (seconds): only on first use,
+# so that the score policy and features can be imported without them.
+_LAZY = {"CreditModel": "domain.scoring.model", "PIPELINES": "domain.scoring.model",
+         "PRODUCTION": "domain.scoring.model", "german_credit": "domain.scoring.german"}
+
+
+def __getattr__(name: str):
+    if name in _LAZY:
+        import importlib
+
+        return getattr(importlib.import_module(_LAZY[name]), name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 __all__ = [
     "APPROVED",

@@ -21,7 +21,7 @@ from domain.commands import ChangeLineStatus
 from domain.errors import DomainError, NotAllowed, NotFound, ValidationFailed
 from domain.models import CreditLine, Notification, StaffAction, StaffSession, StaffSignInThrottle, StaffUser
 from domain.money import MoneyFormatError, format_money, from_fen, parse_money, to_fen
-from domain.services import credit_lines, limits
+from domain.services import credit_lines
 from domain.services.calendar import utcnow
 from domain.settings import Settings
 
@@ -309,6 +309,9 @@ async def change_limit(actor: Actor, line_id: int, new_limit: Decimal, reason: s
         before = _line_view(line)
         if to_fen(new_limit) < line.used_fen:
             raise ValidationFailed("the limit cannot go below the principal drawn on the line", field="limit")
+        # Imported here: the limit engine brings the credit model's libraries, slow to load.
+        from domain.services import limits
+
         change = await limits.change_limit(line.id, new_limit, staff=actor.username, reason=note, settings=settings)
         if change is None:
             raise ValidationFailed("the limit is already this amount", field="limit")

@@ -86,7 +86,7 @@ async def _close(pool: Pool, number: int, end: date, today: date, settings: Sett
     start = period_end(pool, number - 1)
     sums = await _sums(tx, pool.id, start, end)
     tranches = list(await Tranche.filter(pool_id=pool.id).using_db(tx).order_by("seniority"))
-    state = _state(pool, tranches)
+    state = pool_state(pool, tranches)
     opening = await _opening_balance(pool, tx)
     collections = Collections(*(from_fen(sums[k]) for k in (INTEREST, PRINCIPAL, RECOVERY, INSURANCE)))
     defaults = from_fen(sums[DEFAULT])
@@ -157,7 +157,8 @@ async def _opening_balance(pool: Pool, tx) -> Decimal:
     return from_fen(last.closing_balance_fen)
 
 
-def _state(pool: Pool, tranches: list[Tranche]) -> PoolState:
+def pool_state(pool: Pool, tranches: list[Tranche]) -> PoolState:
+    """The waterfall's view of a stored pool, tranches in order of seniority."""
     return PoolState(
         tranches=tuple(TrancheTerms(t.name, TrancheKind(t.kind), from_fen(t.balance_fen), from_ppm(t.coupon_ppm),
                                     from_fen(t.interest_unpaid_fen)) for t in tranches),
