@@ -135,12 +135,16 @@ def build_parser() -> argparse.ArgumentParser:
     revoke.set_defaults(func=lambda a: _run(_partner_revoke(a)))
 
     from admin.cli import add_parser as add_staff_parser
+    from api.cli_insurance import add_parser as add_insurer_parser
     from api.cli_ops import add_parsers as add_ops_parsers
+    from api.cli_pools import add_parser as add_pool_parser
     from workers.cli import add_parser as add_worker_parser
 
     add_staff_parser(sub)
     add_worker_parser(sub)
     add_ops_parsers(sub)
+    add_insurer_parser(sub)
+    add_pool_parser(sub)
     return parser
 
 

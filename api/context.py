@@ -10,12 +10,22 @@ from strawberry.types import Info as StrawberryInfo
 
 from api.borrowers.loaders import BorrowerByIdLoader, ScoreRecordsByBorrowerIdLoader
 from api.credit.loaders import CreditLineByBorrowerIdLoader, CreditLineByIdLoader
+from api.insurance.loaders import InsurerByIdLoader, InsurerIdsByPartnerIdLoader
 from api.loans.loaders import (
     InstallmentsByLoanIdLoader,
     LoanByIdLoader,
     LoansByBorrowerIdLoader,
     RepaymentByIdLoader,
     RepaymentsByLoanIdLoader,
+)
+from api.pools.loaders import (
+    CompositionByPoolIdLoader,
+    HoldingsByPoolIdLoader,
+    PaymentsByPeriodIdLoader,
+    PeriodReportByIdLoader,
+    PeriodsByPoolIdLoader,
+    PoolByIdLoader,
+    TranchesByPoolIdLoader,
 )
 from domain.services.partners import PartnerPrincipal
 from domain.settings import Settings
@@ -37,6 +47,24 @@ class Loaders:
         self.installments_by_loan_id = InstallmentsByLoanIdLoader()
         self.repayments_by_loan_id = RepaymentsByLoanIdLoader()
         self.repayment_by_id = RepaymentByIdLoader()
+        self.pool_by_id = PoolByIdLoader()
+        self.tranches_by_pool_id = TranchesByPoolIdLoader()
+        self.periods_by_pool_id = PeriodsByPoolIdLoader()
+        self.period_report_by_id = PeriodReportByIdLoader()
+        self.payments_by_period_id = PaymentsByPeriodIdLoader()
+        self.holdings_by_pool_id = HoldingsByPoolIdLoader()
+        self.composition_by_pool_id = CompositionByPoolIdLoader()
+        self.insurer_by_id = InsurerByIdLoader()
+        self.insurer_ids_by_partner_id = InsurerIdsByPartnerIdLoader()
+
+
+@dataclass(frozen=True)
+class StaffPrincipal:
+    """A member of staff signed in to the admin, calling with its session cookie."""
+
+    id: int
+    username: str
+    role: str
 
 
 @dataclass
@@ -49,6 +77,7 @@ class Context:
     borrower_id: int | None = None
     session_id: str | None = None
     partner: PartnerPrincipal | None = None
+    staff: StaffPrincipal | None = None
     # Why presented credentials were not accepted, for the NotAllowed message.
     auth_problem: str | None = None
     loaders: Loaders = field(default_factory=Loaders)

@@ -32,3 +32,34 @@ class PartnerScope(BasePermission):
 
 class CanReadEvents(PartnerScope):
     scope = "events:read"
+
+
+class IsStaff(BasePermission):
+    message = "a staff session (the admin's sign-in cookie) is required"
+    error_extensions = {"code": "FORBIDDEN"}
+
+    def has_permission(self, source: Any, info: Info, **kwargs: Any) -> bool:
+        return info.context.staff is not None
+
+
+class CanReadPools(BasePermission):
+    message = "a staff session or a partner API key with the pools:read scope is required"
+    error_extensions = {"code": "FORBIDDEN"}
+
+    def has_permission(self, source: Any, info: Info, **kwargs: Any) -> bool:
+        ctx = info.context
+        return ctx.staff is not None or (ctx.partner is not None and ctx.partner.can("pools:read"))
+
+
+class CanReadInsurance(BasePermission):
+    message = "a staff session or the API key of an insurer's partner is required"
+    error_extensions = {"code": "FORBIDDEN"}
+
+    async def has_permission(self, source: Any, info: Info, **kwargs: Any) -> bool:
+        ctx = info.context
+        if ctx.staff is not None:
+            return True
+        if ctx.partner is None:
+            return False
+        # Loaded once per operation; the resolver reuses it to pick the insurer's rows.
+        return bool(await ctx.loaders.insurer_ids_by_partner_id.load(ctx.partner.id))

@@ -29,15 +29,18 @@ from api.disclosure.queries import DisclosureQueries
 from api.events.queries import EventQueries
 from api.events.subscriptions import EventSubscriptions
 from api.extensions import FreshLoaders, Observe, ShapeErrors, is_unexpected
+from api.insurance.queries import InsuranceQueries
 from api.loans.mutations import LoanMutations
 from api.loans.queries import LoanQueries
 from api.loans.types import Loan, Repayment
 from api.node import NodeQueries
+from api.pools.queries import PoolQueries
 from domain.settings import Settings, get_settings
 
 log = logging.getLogger("suixing.api")
 
-Query = merge_types("Query", (NodeQueries, BorrowerQueries, LoanQueries, DisclosureQueries, EventQueries))
+Query = merge_types("Query", (NodeQueries, BorrowerQueries, LoanQueries, DisclosureQueries, EventQueries,
+                              PoolQueries, InsuranceQueries))
 Mutation = merge_types("Mutation", (BorrowerMutations, CreditMutations, LoanMutations))
 Subscription = merge_types("Subscription", (EventSubscriptions,))
 

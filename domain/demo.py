@@ -11,13 +11,14 @@ from decimal import Decimal
 from domain.commands import ApplyForCredit, Drawdown, RegisterBorrower, Repay
 from domain.errors import DomainError
 from domain.identity import make_resident_id
-from domain.models import CreditLine, Installment, Loan
+from domain.models import CreditLine, Installment, InsurancePlan, InsurancePolicy, Insurer, Loan
 from domain.money import from_fen
 from domain.services.borrowers import register_borrower
 from domain.services.calendar import business_date, local_today, set_business_date
 from domain.services.cob import close_business_day
 from domain.services.decisions import apply_for_credit
 from domain.services.drawdown import drawdown
+from domain.services.insurance import create_insurer, create_plan
 from domain.services.ledger import ensure_chart
 from domain.services.repay import quote_payoff, repay
 
@@ -27,6 +28,10 @@ REGIONS = ("110105", "310104", "440305", "330106", "510107", "420106", "320102",
 # behaviour -> share of borrowers: pays on the due date, a few to twenty days late, stops paying,
 # or settles early.
 BEHAVIOURS = (("on_time", 0.70), ("late", 0.15), ("never", 0.08), ("early", 0.07))
+# One insurer guaranteeing instalment loans: 0.25% a month of the principal, 80% of what is owed
+# paid at the claim. Daily-interest loans go uninsured, so the portfolio shows both.
+DEMO_INSURER = "Ping An Guarantee Demo"
+DEMO_PLAN = "Instalment guarantee"
 
 
 @dataclass
@@ -136,9 +141,18 @@ async def _repayments(borrowers: dict[int, _Borrower], today: date) -> int:
     return paid
 
 
+async def _insurance() -> None:
+    if not await Insurer.exists(name=DEMO_INSURER):
+        await create_insurer(DEMO_INSURER)
+    if not await InsurancePlan.exists(name=DEMO_PLAN):
+        await create_plan(DEMO_PLAN, insurer=DEMO_INSURER, premium_monthly=Decimal("0.0025"), cover=Decimal("0.8"),
+                          methods="EQUAL_INSTALLMENT,EQUAL_PRINCIPAL")
+
+
 async def build_demo(*, borrowers: int = 200, days: int = 90, seed: int = 7) -> str:
     rng = random.Random(seed)
     await ensure_chart()
+    await _insurance()  # before any draw, so instalment loans are insured from the start
     start = local_today() - timedelta(days=days)
     if await business_date() > start:
         await set_business_date(start)
@@ -161,5 +175,6 @@ async def build_demo(*, borrowers: int = 200, days: int = 90, seed: int = 7) -> 
         await close_business_day(expected=today)
     loans = await Loan.all().count()
     overdue = await Loan.filter(status="OVERDUE").count()
-    return (f"demo: {len(people)} borrowers, {loans} loans, {repayments} repayments, {overdue} overdue, "
-            f"business date {await business_date()}")
+    insured = await InsurancePolicy.all().count()
+    return (f"demo: {len(people)} borrowers, {loans} loans ({insured} insured), {repayments} repayments, "
+            f"{overdue} overdue, business date {await business_date()}")

@@ -9,7 +9,7 @@ from api.permissions import IsBorrower
 from domain.errors import NotAllowed
 from domain.money import ppm_to_rate
 from domain.services.calendar import business_date
-from domain.services.quotes import make_quote
+from domain.services.insurance import quote_for_draw
 
 
 @strawberry.type
@@ -23,6 +23,8 @@ class LoanQueries:
         line = await ctx.loaders.credit_line_by_borrower_id.load(ctx.borrower_id)
         if line is None:
             raise NotAllowed("there is no credit line yet: apply for credit first")
-        result = make_quote(value, ppm_to_rate(line.daily_rate_ppm), method.value, start=await business_date(),
-                            term_months=term_months, term_days=term_days, settings=ctx.settings)
+        # Through the insurance plans, so an insured draw is quoted with its premium, as drawn.
+        result, _plan = await quote_for_draw(value, ppm_to_rate(line.daily_rate_ppm), method.value,
+                                             start=await business_date(), term_months=term_months,
+                                             term_days=term_days, settings=ctx.settings)
         return Quote.from_result(result)

@@ -1,6 +1,7 @@
 """Public operating data (information disclosure), computed from the loan book with two
 aggregate queries. Overdue means past a due date and unpaid (days past due > 0); balances are
-outstanding principal of loans still on the books (active or overdue)."""
+outstanding principal of loans still on the books (active or overdue: written-off and claimed
+loans are not). Insurance payouts are what insurers paid on claims."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 
 from domain.db import conn
-from domain.money import ZERO, from_fen
+from domain.money import from_fen
 from domain.services.calendar import business_date
 
 OPEN = "status IN ('ACTIVE', 'OVERDUE')"
@@ -24,7 +25,8 @@ SELECT COUNT(*) AS loans,
        COALESCE(SUM(CASE WHEN {OPEN} AND dpd > 0 THEN 1 ELSE 0 END), 0) AS overdue_count,
        COALESCE(SUM(CASE WHEN {OPEN} AND dpd > 0 THEN outstanding_principal_fen ELSE 0 END), 0) AS overdue_amount,
        COALESCE(SUM(CASE WHEN {OPEN} AND dpd > 90 THEN 1 ELSE 0 END), 0) AS overdue90_count,
-       COALESCE(SUM(CASE WHEN {OPEN} AND dpd > 90 THEN outstanding_principal_fen ELSE 0 END), 0) AS overdue90_amount
+       COALESCE(SUM(CASE WHEN {OPEN} AND dpd > 90 THEN outstanding_principal_fen ELSE 0 END), 0) AS overdue90_amount,
+       (SELECT COALESCE(SUM(paid_fen), 0) FROM insurance_claim) AS insurance_paid
 FROM loan
 """
 
@@ -75,7 +77,6 @@ async def disclosure(today: date | None = None) -> Disclosure:
         overdue90_amount=from_fen(t["overdue90_amount"]),
         overdue90_count=t["overdue90_count"],
         overdue_rate=share(t["overdue_amount"], t["open_balance"]),
-        # Insurance claims arrive with the insurance module; until then nothing has been paid out.
-        insurance_payouts=ZERO,
+        insurance_payouts=from_fen(t["insurance_paid"]),
         top10_borrower_share=share(top10, t["open_balance"]),
     )

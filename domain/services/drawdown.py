@@ -12,10 +12,9 @@ from domain.db import sql
 from domain.errors import InsufficientCredit, LineNotActive, NotAllowed
 from domain.models import CreditLine, IdempotencyRecord, Installment, Loan
 from domain.money import format_money, format_rate, from_fen, ppm_to_rate, rate_to_ppm, to_fen
-from domain.services import events, ledger
+from domain.services import events, insurance, ledger
 from domain.services.calendar import business_date
 from domain.services.idempotency import canonical_amount, check_key, find_previous, request_hash
-from domain.services.quotes import make_quote
 from domain.settings import Settings, get_settings
 
 SCOPE = "drawdown"
@@ -52,9 +51,10 @@ async def _disburse(cmd: Drawdown, key: str, digest: str, *, today: date | None,
         if line.status != "ACTIVE":
             raise LineNotActive(f"the credit line is {line.status.lower()}")
         rate = ppm_to_rate(line.daily_rate_ppm)
-        quote = make_quote(
+        # The plan that covers the draw, if any, adds its premium to the schedule as a fee.
+        quote, plan = await insurance.quote_for_draw(
             cmd.amount, rate, cmd.method, start=today, term_months=cmd.term_months,
-            term_days=cmd.term_days, settings=settings,
+            term_days=cmd.term_days, settings=settings, using_db=tx,
         )
         # Claim the key first: a concurrent twin blocks here and then fails on the unique index.
         record = await IdempotencyRecord.create(
@@ -107,6 +107,8 @@ async def _disburse(cmd: Drawdown, key: str, digest: str, *, today: date | None,
             ],
             using_db=tx,
         )
+        if plan is not None:
+            await insurance.open_policy(loan, plan, quote, today, tx)
         record.result_id = loan.id
         await record.save(using_db=tx, update_fields=["result_id"])
         await ledger.post(

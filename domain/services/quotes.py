@@ -52,8 +52,10 @@ def make_quote(
     term_months: int | None,
     term_days: int | None,
     settings: Settings,
+    fee_per_period: Decimal = ZERO,
 ) -> Quote:
-    """Validate a draw's amount, method and term and build its schedule and APR."""
+    """Validate a draw's amount, method and term and build its schedule and APR. A fee per
+    period (an insurance premium) rides on every instalment and counts in the APR."""
     if amount != amount.quantize(FEN):
         raise ValidationFailed("amount has more than two decimal places", field="amount")
     if amount < settings.min_draw:
@@ -70,6 +72,7 @@ def make_quote(
             day_count=DayCount(settings.day_count),
             max_daily_months=settings.daily_interest_max_months,
             installment_terms=settings.installment_terms,
+            fee_per_period=fee_per_period,
         )
     except TermError as exc:
         raise ValidationFailed(str(exc), field=getattr(exc, "field", "termMonths")) from exc

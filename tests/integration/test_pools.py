@@ -15,6 +15,7 @@ import pytest
 from domain.commands import Repay
 from domain.errors import ValidationFailed
 from domain.models import Event, Loan, Pool, PoolPeriod, Tranche, TranchePayment
+from domain.money import from_fen
 from domain.pools.eligibility import Criteria
 from domain.pools.waterfall import PrincipalMode, TrancheKind
 from domain.services import ledger
@@ -23,7 +24,7 @@ from domain.services.cob import run_close
 from domain.services.pooling.build import create_pool, preview_pool
 from domain.services.pooling.periods import close_due_periods
 from domain.services.pooling.spec import PoolSpec, TrancheSpec
-from domain.services.repay import repay
+from domain.services.repay import quote_payoff, repay
 from domain.settings import load_settings
 from tests.factories import make_borrower, make_line, make_loan
 from tests.integration import assert_books_agree, snapshot
@@ -283,3 +284,43 @@ async def test_a_preview_writes_nothing_and_bad_terms_are_refused_before_anythin
         with pytest.raises(ValidationFailed):
             await create_pool(terms)
     assert await snapshot() == before
+
+
+async def test_every_period_of_a_busy_pool_conserves_cash_and_keeps_the_books_agreed(db):
+    """Thirty loans over four periods: some pay, some pay ahead, some stop and are written off,
+    new loans arrive to be bought. Each period pays out exactly the cash it had, less what it kept."""
+    import random
+
+    rng = random.Random(2026)
+    settings = load_settings(write_off_dpd=40)
+    loans = []
+    for _ in range(30):
+        b = await make_borrower()
+        await make_line(b, limit="50000.00", rate="0.0005")
+        loans.append(await make_loan(b, f"{rng.randrange(20, 120) * 100}.00", rng.choice(
+            ["EQUAL_INSTALLMENT", "EQUAL_PRINCIPAL"]), months=rng.choice([6, 9, 12])))
+    await create_pool(spec(max_default_rate=D("0.30"), revolving_months=2, principal_mode=PrincipalMode.PRO_RATA))
+    stoppers = set(rng.sample([loan.id for loan in loans], 3))
+    for _ in range(4):
+        await run_close(30, settings=settings)
+        for loan in await Loan.filter(status__in=("ACTIVE", "OVERDUE")):
+            if loan.id in stoppers:
+                continue
+            owed = from_fen((await quote_payoff(loan)).payoff)
+            due = owed if rng.random() < 0.1 else min(owed, D(loan.principal_fen) / 100 / 5)
+            await pay(loan, str(due.quantize(D("0.01"))))
+        b = await make_borrower()
+        await make_line(b, limit="50000.00", rate="0.0005")
+        await make_loan(b, "1500.00", "EQUAL_INSTALLMENT", months=6)
+        await run_close(2, settings=settings)
+        for period in await close_due_periods(settings=settings):
+            assert period.cash_in_fen == period.paid_out_fen + period.kept_fen
+            paid = await TranchePayment.filter(period_id=period.id)
+            assert sum(p.opening_balance_fen - p.closing_balance_fen for p in paid) == sum(
+                p.principal_paid_fen for p in paid)
+            assert all(p.closing_balance_fen >= 0 for p in paid)
+            await assert_books_agree()
+    periods = await PoolPeriod.all().order_by("number")
+    assert [p.number for p in periods] == [1, 2, 3, 4]
+    assert sum(p.defaults_fen for p in periods) > 0 and sum(p.purchased_count for p in periods) > 0
+    assert [p.phase for p in periods][-1] == "AMORTISING"
