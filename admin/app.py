@@ -18,10 +18,11 @@ from admin.routes import (
     chain,
     dashboard,
     disclosure,
+    insurance,
     lines,
     loans,
     models,
-    placeholders,
+    pools,
     reminders,
     reviews,
     session,
@@ -41,7 +42,7 @@ def create_admin_app(settings: Settings | None = None) -> Starlette:
     routes = [
         *session.routes, *dashboard.routes, *borrowers.routes, *lines.routes, *loans.routes, *reviews.routes,
         *models.routes, *reminders.routes, *chain.routes, *disclosure.routes, *business_date.routes,
-        *staff.routes, *placeholders.routes,
+        *staff.routes, *pools.routes, *insurance.routes,
         Mount("/static", StaticFiles(directory=STATIC), name="static"),
     ]
     app = Starlette(routes=routes, exception_handlers={404: _not_found, HTTPException: _http_error})

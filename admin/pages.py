@@ -42,8 +42,8 @@ NAV: tuple[tuple[str, tuple[NavItem, ...]], ...] = (
         NavItem("chain", "/chain", N_("Decision chain")),
     )),
     (N_("Funding"), (
-        NavItem("pools", "/pools", N_("Pools"), soon=True),
-        NavItem("insurance", "/insurance", N_("Insurance"), soon=True),
+        NavItem("pools", "/pools", N_("Pools")),
+        NavItem("insurance", "/insurance", N_("Insurance")),
         NavItem("disclosure", "/disclosure", N_("Disclosure")),
     )),
     (N_("Administration"), (

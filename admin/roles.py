@@ -2,7 +2,7 @@
 
 Roles are ranked: each can do everything the roles below it can. Viewers read; operators
 also act on credit lines and reminders and run close of business in demo mode; risk officers
-also decide reviews and see full personal data; admins also manage staff and models."""
+also decide reviews, build pools and see full personal data; admins also manage staff and models."""
 
 from __future__ import annotations
 
@@ -24,6 +24,7 @@ PERMISSIONS: dict[str, str] = {
     "reminders.act": "operator",
     "cob.run": "operator",
     "reviews.decide": "risk",
+    "pools.create": "risk",
     "pii.full": "risk",
     "audit.read": "risk",
     "models.manage": "admin",

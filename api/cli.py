@@ -27,6 +27,7 @@ async def _migrate(args) -> int:
 async def _cob(args) -> int:
     from domain import db
     from domain.services.cob import run_close
+    from domain.services.pooling.periods import close_due_periods
 
     async with db.database():
         for result in await run_close(args.days):
@@ -34,8 +35,11 @@ async def _cob(args) -> int:
             print(
                 f"closed {result.closed_date} -> {result.new_date}: {s.get('loans_closed', 0)} loans, "
                 f"{s.get('installments_due', 0)} instalments due, {s.get('loans_overdue', 0)} newly overdue, "
-                f"{s.get('loans_written_off', 0)} written off, {s.get('lines_frozen', 0)} lines frozen"
+                f"{s.get('loans_written_off', 0)} written off, {s.get('loans_claimed', 0)} claimed, "
+                f"{s.get('lines_frozen', 0)} lines frozen"
             )
+        for period in await close_due_periods():
+            print(f"pool {period.pool_id}: period {period.number} to {period.end_date} closed")
     return 0
 
 

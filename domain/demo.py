@@ -11,8 +11,10 @@ from decimal import Decimal
 from domain.commands import ApplyForCredit, Drawdown, RegisterBorrower, Repay
 from domain.errors import DomainError
 from domain.identity import make_resident_id
-from domain.models import CreditLine, Installment, InsurancePlan, InsurancePolicy, Insurer, Loan
+from domain.models import CreditLine, Installment, InsurancePlan, InsurancePolicy, Insurer, Loan, Pool
 from domain.money import from_fen
+from domain.pools.eligibility import Criteria
+from domain.pools.waterfall import TrancheKind
 from domain.services.borrowers import register_borrower
 from domain.services.calendar import business_date, local_today, set_business_date
 from domain.services.cob import close_business_day
@@ -20,6 +22,9 @@ from domain.services.decisions import apply_for_credit
 from domain.services.drawdown import drawdown
 from domain.services.insurance import create_insurer, create_plan
 from domain.services.ledger import ensure_chart
+from domain.services.pooling.build import create_pool
+from domain.services.pooling.periods import close_due_periods
+from domain.services.pooling.spec import PoolSpec, TrancheSpec
 from domain.services.repay import quote_payoff, repay
 
 SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡余杜叶程苏魏吕丁任沈姚卢"
@@ -32,6 +37,16 @@ BEHAVIOURS = (("on_time", 0.70), ("late", 0.15), ("never", 0.08), ("early", 0.07
 # paid at the claim. Daily-interest loans go uninsured, so the portfolio shows both.
 DEMO_INSURER = "Ping An Guarantee Demo"
 DEMO_PLAN = "Instalment guarantee"
+# A pool sold a third of the way in, so the demo closes a collection period or two.
+DEMO_POOL = PoolSpec(
+    name="Suixing Consumer ABS 2026-1",
+    criteria=Criteria(max_borrower_share=Decimal("0.02")),
+    tranches=(TrancheSpec("Senior A", TrancheKind.SENIOR, Decimal("0.80"), Decimal("0.045")),
+              TrancheSpec("Mezzanine B", TrancheKind.MEZZANINE, Decimal("0.10"), Decimal("0.07")),
+              TrancheSpec("Subordinated", TrancheKind.SUBORDINATED)),
+    revolving_months=6, trustee_fee=Decimal("0.0005"), servicer_fee=Decimal("0.01"),
+    max_default_rate=Decimal("0.05"),
+)
 
 
 @dataclass
@@ -172,9 +187,21 @@ async def build_demo(*, borrowers: int = 200, days: int = 90, seed: int = 7) -> 
         for b in rng.sample(list(people.values()), k=max(1, len(people) // 12)):
             await _draw(rng, b, today, day + 1)
         repayments += await _repayments(people, today)
+        if day == days // 3:
+            await _pool()
         await close_business_day(expected=today)
+        await close_due_periods()
     loans = await Loan.all().count()
     overdue = await Loan.filter(status="OVERDUE").count()
     insured = await InsurancePolicy.all().count()
-    return (f"demo: {len(people)} borrowers, {loans} loans ({insured} insured), {repayments} repayments, "
-            f"{overdue} overdue, business date {await business_date()}")
+    pooled = await Loan.exclude(pool_id=None).count()
+    return (f"demo: {len(people)} borrowers, {loans} loans ({insured} insured, {pooled} pooled), {repayments} "
+            f"repayments, {overdue} overdue, business date {await business_date()}")
+
+
+async def _pool() -> None:
+    if not await Pool.exists(name=DEMO_POOL.name):
+        try:
+            await create_pool(DEMO_POOL, actor="demo")
+        except DomainError:
+            pass  # a portfolio too small to select anything from has no pool

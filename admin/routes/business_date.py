@@ -12,6 +12,7 @@ from domain.models import CloseRun
 from domain.services import cob
 from domain.services import staff as staff_service
 from domain.services.calendar import business_date
+from domain.services.pooling.periods import close_due_periods
 
 MAX_DAYS = 366
 
@@ -45,6 +46,8 @@ async def close(request: Request) -> Response:
     days = int(raw)
     before = await business_date()
     results = await cob.run_close(days, settings=auth.settings_of(request))
+    # The workers close pool periods after each close; a close run by hand does the same.
+    await close_due_periods(settings=auth.settings_of(request))
     after = await business_date()
     totals: dict[str, int] = {}
     for result in results:

@@ -59,6 +59,20 @@ def parse_amount(value: Any, field: str, *, allow_zero: bool = False) -> Decimal
         raise ValidationFailed(f"{exc}; write money as \"1234.56\"", field=field) from exc
 
 
+def parse_rate(value: Any, field: str) -> Decimal:
+    """A rate input: a plain decimal string such as "0.05", at most ten places, never a float."""
+    text = value.strip() if isinstance(value, str) else None
+    if not text or len(text) > 24 or not all(c.isdigit() or c in ".-" for c in text) or text.count(".") > 1:
+        raise ValidationFailed("a rate must be a decimal string such as \"0.05\"", field=field)
+    try:
+        rate = Decimal(text)
+    except ArithmeticError as exc:
+        raise ValidationFailed("a rate must be a decimal string such as \"0.05\"", field=field) from exc
+    if rate != rate.quantize(Decimal("1e-10")):
+        raise ValidationFailed("a rate has at most ten decimal places", field=field)
+    return rate
+
+
 def _serialize(value: Any) -> str:
     if isinstance(value, str):
         return value

@@ -14,12 +14,14 @@ from strawberry.scalars import JSON
 from api.common.ids import to_cursor, to_global_id
 from api.common.node import Node
 from api.common.pagination import PageInfo
-from api.common.scalars import Money, Rate, fen_str, money_str, ppm_str, rate_str
+from api.common.scalars import Money, Rate, fen_str, money_str, parse_rate, ppm_str, rate_str
 from api.context import Info
 from api.pools.loaders import PaymentRow, PeriodRow
 from api.pools.paging import first_between
 from domain import models
+from domain.pools.projection import ProjectedPeriod as ProjectedFlows
 from domain.pools.stats import GroupStats, PoolStats
+from domain.services.pooling.projection import assumptions, project_pool
 
 POOL_CURSOR = "pool"
 # The same reading precision as the investor report's trigger ratios.
@@ -208,12 +210,55 @@ def _ratio(numerator: int, denominator: int) -> Rate:
 
 
 @strawberry.type
+class ProjectedPayment:
+    tranche: str
+    interest: Money
+    principal: Money
+    residual: Money
+
+
+@strawberry.type
+class ProjectedPeriod:
+    number: int
+    phase: PoolPhase
+    opening_balance: Money
+    interest: Money
+    scheduled_principal: Money
+    prepayments: Money
+    defaults: Money
+    recoveries: Money
+    purchases: Money
+    closing_balance: Money
+    trustee_fee: Money
+    servicer_fee: Money
+    payments: list[ProjectedPayment]
+    triggers_breached: list[str]
+
+    @classmethod
+    def from_result(cls, p: ProjectedFlows) -> ProjectedPeriod:
+        w = p.waterfall
+        return cls(
+            number=p.number, phase=PoolPhase(p.phase.value), opening_balance=Money(money_str(p.opening_balance)),
+            interest=Money(money_str(p.interest)), scheduled_principal=Money(money_str(p.scheduled_principal)),
+            prepayments=Money(money_str(p.prepayments)), defaults=Money(money_str(p.defaults)),
+            recoveries=Money(money_str(p.recoveries)), purchases=Money(money_str(p.purchases)),
+            closing_balance=Money(money_str(p.closing_balance)), trustee_fee=Money(money_str(w.trustee_fee.paid)),
+            servicer_fee=Money(money_str(w.servicer_fee.paid)),
+            payments=[ProjectedPayment(tranche=t.name, interest=Money(money_str(t.interest_paid)),
+                                       principal=Money(money_str(t.principal_paid)),
+                                       residual=Money(money_str(t.residual_paid))) for t in w.tranches],
+            triggers_breached=[str(b) for b in p.triggers.breaches] if p.triggers else [],
+        )
+
+
+@strawberry.type
 class Pool(Node):
     name: str
     status: PoolStatus
     cut_off_date: date
     revolving_until: date = strawberry.field(description="The last day of the last revolving period.")
     principal_mode: PrincipalMode
+    turbo: bool = strawberry.field(description="Amortisation: every fen left pays principal, not just principal cash.")
     trustee_fee: Rate = strawberry.field(description="A year, on the pool balance.")
     servicer_fee: Rate = strawberry.field(description="A year, on the pool balance.")
     max_default_rate: Rate = strawberry.field(description="Cumulative default rate above which revolving ends.")
@@ -233,7 +278,7 @@ class Pool(Node):
         return cls(
             id=strawberry.ID(to_global_id("Pool", p.id)), name=p.name, status=PoolStatus(p.status),
             cut_off_date=p.cut_off_date, revolving_until=p.revolving_until,
-            principal_mode=PrincipalMode(p.principal_mode), trustee_fee=Rate(ppm_str(p.trustee_fee_ppm)),
+            principal_mode=PrincipalMode(p.principal_mode), turbo=p.turbo, trustee_fee=Rate(ppm_str(p.trustee_fee_ppm)),
             servicer_fee=Rate(ppm_str(p.servicer_fee_ppm)), max_default_rate=Rate(ppm_str(p.max_default_rate_ppm)),
             min_oc_ratio=Rate(ppm_str(p.min_oc_ppm)), cut_off_balance=Money(fen_str(p.cut_off_balance_fen)),
             cash=Money(fen_str(p.cash_fen)), cumulative_bought=Money(fen_str(p.cumulative_bought_fen)),
@@ -261,6 +306,17 @@ class Pool(Node):
         if first is not None:
             rows = rows[:first_between(first)]
         return [PoolPeriod.from_row(r) for r in rows]
+
+    @strawberry.field(description=(
+        "The pool's loans as they stand, projected under constant annual default (cdr) and prepayment (cpr) "
+        "rates, a recovery rate and lag (periods), through the pool's waterfall and triggers; changes nothing."))
+    async def projection(self, info: Info, cdr: Rate, cpr: Rate, recovery_rate: Rate, recovery_lag: int = 0,
+                         periods: int | None = None) -> list[ProjectedPeriod]:
+        wanted = assumptions(cdr=parse_rate(cdr, "cdr"), cpr=parse_rate(cpr, "cpr"),
+                             recovery_rate=parse_rate(recovery_rate, "recoveryRate"), recovery_lag=recovery_lag,
+                             periods=periods)
+        result = await project_pool(self.pk, wanted, settings=info.context.settings)
+        return [ProjectedPeriod.from_result(p) for p in result.periods]
 
     @strawberry.field(description="Computed from the loans on each request: ask for it only where needed.")
     async def composition(self, info: Info) -> PoolComposition:

@@ -154,7 +154,8 @@ def test_the_other_main_pages_render_for_an_admin(console, page):
         ("11-credit-model", "/models", "信用模型"),
         ("12-staff", "/staff", "员工"),
         ("13-activity-log", "/activity", "操作日志"),
-        ("14-pools-placeholder", "/pools", "资产池"),
+        ("14-pools", "/pools", "资产池"),
+        ("14-insurance", "/insurance", "保险公司"),
     ]:
         page.goto(console.base + path)
         assert heading in page.content(), name

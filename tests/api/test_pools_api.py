@@ -278,3 +278,35 @@ async def test_reading_pools_costs_the_same_statements_for_one_pool_or_three(api
     await close_due_periods()
     # Pool 1 has closed its second period, the others their first: four periods, twelve payments.
     assert await pool_dashboard(api, key) == (3, 12, DASHBOARD_STATEMENTS)
+
+
+PROJECTION = """query($id: ID!, $cdr: Rate!, $cpr: Rate!, $rr: Rate!, $periods: Int) {
+  pool(id: $id) { projection(cdr: $cdr, cpr: $cpr, recoveryRate: $rr, recoveryLag: 2, periods: $periods) {
+    number phase openingBalance interest scheduledPrincipal prepayments defaults closingBalance
+    trusteeFee servicerFee payments { tranche interest principal residual } triggersBreached } } }"""
+
+
+async def test_a_pool_projects_its_loans_through_its_waterfall_and_checks_the_assumptions(api: Api):
+    import numpy_financial as npf
+
+    pool, _ = await pool_with_a_closed_period()
+    key = await partner_key("pools:read", "Investor")
+    variables = {"id": global_id("Pool", pool.id), "cdr": "0", "cpr": "0", "rr": "0", "periods": 2}
+    first, second = (await api.data(PROJECTION, variables, key))["pool"]["projection"]
+    # No defaults or prepayments: four loans owe 11,000.00 over 11 months (1,000.00 principal and
+    # 165.00 interest a month each) and the bought 3,000.00 over 6 months at 1.5% a month, whose
+    # first level instalment pays 45.00 interest and principal as numpy-financial's ppmt gives.
+    bought_principal = D(repr(float(npf.ppmt(0.015, 1, 6, -3000)))).quantize(D("0.01"))
+    assert first["openingBalance"] == "47000.00" and first["interest"] == "705.00"
+    assert D(first["scheduledPrincipal"]) == D("4000.00") + bought_principal
+    assert first["defaults"] == first["prepayments"] == "0.00" and first["phase"] == "REVOLVING"
+    # Fees and note interest as in the closed period, on the 47,000.00 now held: 23.50 and 47.00.
+    assert (first["trusteeFee"], first["servicerFee"]) == ("23.50", "47.00")
+    assert [p["interest"] for p in first["payments"]] == ["192.00", "36.00", "0.00"]
+    assert second["number"] == 2
+
+    stressed = (await api.data(PROJECTION, {**variables, "cdr": "0.95", "periods": 3}, key))["pool"]["projection"]
+    assert stressed[0]["triggersBreached"] and stressed[0]["phase"] == "AMORTISING"
+    for bad in ({"cdr": "1.5"}, {"cpr": "-0.1"}, {"rr": "abc"}, {"periods": 0}):
+        body = await api.run(PROJECTION, {**variables, **bad}, token=key)
+        assert body["errors"][0]["extensions"]["code"] == "VALIDATION_ERROR", body
