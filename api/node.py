@@ -1,4 +1,5 @@
-"""`node(id)`: any object by its global id, but only the caller's own; anything else is null."""
+"""`node(id)`: any object by its global id, but only the caller's own (pools: for those who may read
+them); anything else is null."""
 
 from __future__ import annotations
 
@@ -10,6 +11,8 @@ from api.common.node import Node
 from api.context import Info
 from api.credit.types import CreditLine
 from api.loans.types import Loan, Repayment
+from api.permissions import may_read_pools
+from api.pools.types import Pool
 
 
 @strawberry.type
@@ -18,9 +21,16 @@ class NodeQueries:
     async def node(self, info: Info, id: strawberry.ID) -> Node | None:
         ctx = info.context
         parsed = from_global_id(id)
-        if parsed is None or ctx.borrower_id is None:
+        if parsed is None:
             return None
         kind, pk = parsed
+        if kind == "Pool":
+            if not may_read_pools(ctx):
+                return None
+            pool = await ctx.loaders.pool_by_id.load(pk)
+            return Pool.from_row(pool) if pool is not None else None
+        if ctx.borrower_id is None:
+            return None
         loaders, owner = ctx.loaders, ctx.borrower_id
         if kind == "Borrower":
             row = await loaders.borrower_by_id.load(pk) if pk == owner else None

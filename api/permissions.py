@@ -6,7 +6,7 @@ from typing import Any
 
 from strawberry.permission import BasePermission
 
-from api.context import Info
+from api.context import Context, Info
 
 
 class IsBorrower(BasePermission):
@@ -47,8 +47,11 @@ class CanReadPools(BasePermission):
     error_extensions = {"code": "FORBIDDEN"}
 
     def has_permission(self, source: Any, info: Info, **kwargs: Any) -> bool:
-        ctx = info.context
-        return ctx.staff is not None or (ctx.partner is not None and ctx.partner.can("pools:read"))
+        return may_read_pools(info.context)
+
+
+def may_read_pools(ctx: Context) -> bool:
+    return ctx.staff is not None or (ctx.partner is not None and ctx.partner.can("pools:read"))
 
 
 class CanReadInsurance(BasePermission):

@@ -182,11 +182,19 @@ class Migration(migrations.Migration):
         ops.AddField(
             model_name='Loan',
             name='pool',
-            field=fields.ForeignKeyField('models.Pool', source_field='pool_id', null=True, db_index=True, db_constraint=True, to_field='id', related_name='loans', on_delete=OnDelete.RESTRICT),
+            field=fields.ForeignKeyField('models.Pool', source_field='pool_id', null=True, db_constraint=True, to_field='id', related_name='loans', on_delete=OnDelete.RESTRICT),
         ),
         ops.AddField(
             model_name='Loan',
             name='pooled_on',
             field=fields.DateField(null=True),
+        ),
+        ops.AddIndex(
+            model_name='Loan',
+            index=Index(fields=['pool_id', 'status']),
+        ),
+        ops.AddIndex(
+            model_name='ScoreRecord',
+            index=Index(fields=['borrower_id', 'id']),
         ),
     ]

@@ -41,13 +41,13 @@ class Loan(Model):
     paid_off_on = fields.DateField(null=True)
     written_off_on = fields.DateField(null=True)
     # Set when the loan is sold to a pool; it is serviced as before, its cash goes to the pool.
-    pool = fields.ForeignKeyField("models.Pool", related_name="loans", on_delete=fields.RESTRICT, null=True,
-                                  db_index=True)
+    pool = fields.ForeignKeyField("models.Pool", related_name="loans", on_delete=fields.RESTRICT, null=True)
     pooled_on = fields.DateField(null=True)
     created_at = fields.DatetimeField(auto_now_add=True)
 
     class Meta:
         table = "loan"
+        indexes = (("pool_id", "status"),)
 
 
 class Installment(Model):

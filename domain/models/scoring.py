@@ -38,6 +38,8 @@ class ScoreRecord(Model):
 
     class Meta:
         table = "score_record"
+        # A borrower's latest score is read for every loan a pool considers.
+        indexes = (("borrower_id", "id"),)
 
 
 class LearnedOutcome(Model):

@@ -12,7 +12,6 @@ from decimal import Decimal
 
 import pytest
 
-from domain.commands import Repay
 from domain.models import (
     InsuranceClaim,
     InsurancePlan,
@@ -24,17 +23,14 @@ from domain.models import (
     StaffAction,
     Tranche,
 )
-from domain.pools.eligibility import Criteria
-from domain.pools.waterfall import TrancheKind
 from domain.services.calendar import business_date
 from domain.services.cob import run_close
 from domain.services.pooling.build import create_pool
 from domain.services.pooling.periods import close_due_periods
-from domain.services.pooling.spec import PoolSpec, TrancheSpec
-from domain.services.repay import repay
 from tests.admin.conftest import count_queries
 from tests.factories import make_borrower, make_line, make_loan
 from tests.integration import snapshot
+from tests.pool_factories import four_loans, pay, spec
 
 D = Decimal
 
@@ -46,28 +42,6 @@ FORM = {
     "trustee_fee": "0.006", "servicer_fee": "0.012", "max_default_rate": "0.05", "min_oc_ratio": "1",
     "revolving_months": "12", "principal_mode": "SEQUENTIAL",
 }
-
-
-def spec(name: str) -> PoolSpec:
-    return PoolSpec(
-        name=name, criteria=Criteria(),
-        tranches=(TrancheSpec("A", TrancheKind.SENIOR, D("0.80"), D("0.06")),
-                  TrancheSpec("B", TrancheKind.MEZZANINE, D("0.10"), D("0.09")),
-                  TrancheSpec("C", TrancheKind.SUBORDINATED)),
-        revolving_months=12, trustee_fee=D("0.006"), servicer_fee=D("0.012"), max_default_rate=D("0.05"))
-
-
-async def four_loans() -> list[Loan]:
-    loans = []
-    for _ in range(4):
-        borrower = await make_borrower()
-        await make_line(borrower, limit="50000.00", rate="0.0005")
-        loans.append(await make_loan(borrower, "12000.00", "EQUAL_PRINCIPAL", months=12))
-    return loans
-
-
-async def pay(loan: Loan, amount: str) -> None:
-    await repay(Repay(loan.borrower_id, loan.id, D(amount), f"pay-{loan.id}-{amount}-{await business_date()}"))
 
 
 def text_of(html: str) -> str:

@@ -7,7 +7,7 @@ import json
 from domain.models import Pool, PoolPeriod
 from tests.api._server import Api
 from tests.api.test_cli import suixing
-from tests.integration.test_pools import four_loans
+from tests.pool_factories import four_loans
 
 TERMS = ("--senior", "A=0.80@0.06", "--mezzanine", "B=0.10@0.09", "--subordinated", "C",
          "--trustee-fee", "0.006", "--servicer-fee", "0.012")

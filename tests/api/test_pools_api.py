@@ -12,21 +12,14 @@ from __future__ import annotations
 from decimal import Decimal
 
 from admin.auth import SESSION_COOKIE, sign
-from domain.commands import Repay
-from domain.models import Loan
-from domain.pools.eligibility import Criteria
-from domain.pools.waterfall import TrancheKind
 from domain.services import staff as staff_service
-from domain.services.calendar import business_date
 from domain.services.cob import run_close
 from domain.services.partners import create_partner
 from domain.services.pooling.build import create_pool
 from domain.services.pooling.periods import close_due_periods
-from domain.services.pooling.spec import PoolSpec, TrancheSpec
-from domain.services.repay import repay
 from domain.settings import get_settings
 from tests.api._server import Api, borrower_with_line, global_id
-from tests.factories import make_borrower, make_line, make_loan
+from tests.pool_factories import loan_of, pay, spec
 
 D = Decimal
 
@@ -50,27 +43,6 @@ COMPOSITION = """query($id: ID!) { pool(id: $id) { composition { count balance w
   bySegment { key count balance } } } }"""
 NAMES = "query($first: Int, $after: String) { pools(first: $first, after: $after) { edges { node { name } } " \
         "pageInfo { hasNextPage endCursor } } }"
-
-
-def spec(name: str = "Suixing 2026-1") -> PoolSpec:
-    return PoolSpec(
-        name=name,
-        criteria=Criteria(),
-        tranches=(TrancheSpec("A", TrancheKind.SENIOR, D("0.80"), D("0.06")),
-                  TrancheSpec("B", TrancheKind.MEZZANINE, D("0.10"), D("0.09")),
-                  TrancheSpec("C", TrancheKind.SUBORDINATED)),
-        revolving_months=12, trustee_fee=D("0.006"), servicer_fee=D("0.012"), max_default_rate=D("0.05"),
-    )
-
-
-async def loan_of(amount: str, method: str = "EQUAL_PRINCIPAL", months: int = 12) -> Loan:
-    borrower = await make_borrower()
-    await make_line(borrower, limit="50000.00", rate="0.0005")
-    return await make_loan(borrower, amount, method, months=months)
-
-
-async def pay(loan: Loan, amount: str) -> None:
-    await repay(Repay(loan.borrower_id, loan.id, D(amount), f"pay-{loan.id}-{amount}-{await business_date()}"))
 
 
 async def pool_with_a_closed_period():
@@ -310,3 +282,15 @@ async def test_a_pool_projects_its_loans_through_its_waterfall_and_checks_the_as
     for bad in ({"cdr": "1.5"}, {"cpr": "-0.1"}, {"rr": "abc"}, {"periods": 0}):
         body = await api.run(PROJECTION, {**variables, **bad}, token=key)
         assert body["errors"][0]["extensions"]["code"] == "VALIDATION_ERROR", body
+
+
+async def test_node_answers_a_pool_to_those_who_may_read_pools_only(api: Api):
+    await loan_of("12000.00")
+    pool = await create_pool(spec())
+    query = "query($id: ID!) { node(id: $id) { id ... on Pool { name } } }"
+    variables = {"id": global_id("Pool", pool.id)}
+    investor = await partner_key("pools:read", "Investor")
+    assert (await api.data(query, variables, investor))["node"] == {"id": variables["id"], "name": "Suixing 2026-1"}
+    follower = await partner_key("events:read", "Follower")
+    assert (await api.data(query, variables, follower))["node"] is None
+    assert (await api.data(query, variables))["node"] is None

@@ -1,9 +1,6 @@
 """Pools on the books: the sale at the cut-off, a collection period closed by hand-worked
-figures, revolving purchases, a trigger breach and the ledger after each step.
-
-The pool below holds four 12,000.00 CNY equal-principal loans over 12 months at 0.05% a day
-(1.5% a month on the 30/360 basis), drawn on 2026-01-05. Each first instalment, due 2026-02-05,
-is 1,000.00 principal + 180.00 interest (12,000 × 0.015)."""
+figures, revolving purchases, a trigger breach and the ledger after each step. The pool and its
+loans are tests/pool_factories.py's."""
 
 from __future__ import annotations
 
@@ -12,53 +9,23 @@ from decimal import Decimal
 
 import pytest
 
-from domain.commands import Repay
 from domain.errors import ValidationFailed
 from domain.models import Event, Loan, Pool, PoolPeriod, Tranche, TranchePayment
 from domain.money import from_fen
 from domain.pools.eligibility import Criteria
 from domain.pools.waterfall import PrincipalMode, TrancheKind
 from domain.services import ledger
-from domain.services.calendar import business_date
 from domain.services.cob import run_close
 from domain.services.pooling.build import create_pool, preview_pool
 from domain.services.pooling.periods import close_due_periods
-from domain.services.pooling.spec import PoolSpec, TrancheSpec
-from domain.services.repay import quote_payoff, repay
+from domain.services.pooling.spec import TrancheSpec
+from domain.services.repay import quote_payoff
 from domain.settings import load_settings
-from tests.factories import make_borrower, make_line, make_loan
+from tests.factories import make_loan
 from tests.integration import assert_books_agree, snapshot
+from tests.pool_factories import four_loans, loan_of, pay, spec
 
 D = Decimal
-
-
-def spec(name: str = "Suixing 2026-1", **overrides) -> PoolSpec:
-    terms = dict(
-        name=name,
-        criteria=Criteria(),
-        tranches=(TrancheSpec("A", TrancheKind.SENIOR, D("0.80"), D("0.06")),
-                  TrancheSpec("B", TrancheKind.MEZZANINE, D("0.10"), D("0.09")),
-                  TrancheSpec("C", TrancheKind.SUBORDINATED)),
-        revolving_months=12,
-        trustee_fee=D("0.006"),
-        servicer_fee=D("0.012"),
-        max_default_rate=D("0.05"),
-    )
-    terms.update(overrides)
-    return PoolSpec(**terms)
-
-
-async def four_loans() -> list[Loan]:
-    loans = []
-    for _ in range(4):
-        borrower = await make_borrower()
-        await make_line(borrower, limit="50000.00", rate="0.0005")
-        loans.append(await make_loan(borrower, "12000.00", "EQUAL_PRINCIPAL", months=12))
-    return loans
-
-
-async def pay(loan: Loan, amount: str) -> None:
-    await repay(Repay(loan.borrower_id, loan.id, D(amount), f"pay-{loan.id}-{amount}-{await business_date()}"))
 
 
 async def test_creating_a_pool_sells_the_selected_loans_and_sizes_the_tranches(db):
@@ -92,9 +59,7 @@ async def test_creating_a_pool_sells_the_selected_loans_and_sizes_the_tranches(d
 async def test_a_pooled_loans_repayment_reaches_the_pool_and_not_the_originator(db):
     pooled = await four_loans()
     await create_pool(spec())
-    outsider = await make_borrower()
-    await make_line(outsider, limit="50000.00", rate="0.0005")
-    own = await make_loan(outsider, "12000.00", "EQUAL_PRINCIPAL", months=12)
+    own = await loan_of("12000.00")
     await run_close(31)
 
     before = await ledger.balances()
@@ -120,13 +85,7 @@ async def test_a_revolving_period_pays_fees_and_interest_and_buys_eligible_loans
     for loan in pooled:
         await pay(loan, "1180.00")
     # New loans, drawn after the cut-off, for the pool to buy: the oldest first while money lasts.
-    fresh = []
-    for amount in ("3000.00", "1500.00", "2500.00"):
-        b = await make_borrower()
-        await make_line(b, limit="50000.00", rate="0.0005")
-        fresh.append(await make_loan(b, amount, "EQUAL_INSTALLMENT", months=6))
-    late = await make_borrower()
-    await make_line(late, limit="50000.00", rate="0.0005")
+    fresh = [await loan_of(amount, "EQUAL_INSTALLMENT", 6) for amount in ("3000.00", "1500.00", "2500.00")]
     assert await close_due_periods() == []  # 2026-02-05 is not over yet
     await run_close(1)
 
@@ -232,26 +191,17 @@ async def test_revolving_purchases_buy_only_loans_that_meet_the_criteria(db):
                         methods=frozenset({"EQUAL_INSTALLMENT", "EQUAL_PRINCIPAL"}))
     pooled = await four_loans()
     pool = await create_pool(spec(criteria=criteria))
-    late = await make_borrower()
-    await make_line(late, limit="50000.00", rate="0.0005")
-    overdue = await make_loan(late, "2000.00", "EQUAL_INSTALLMENT", months=6)  # will miss 2026-02-05
+    overdue = await loan_of("2000.00", "EQUAL_INSTALLMENT", 6)  # will miss 2026-02-05
     await run_close(31)
     for loan in pooled:
         await pay(loan, "1180.00")
 
-    async def offered(amount: str, method: str = "EQUAL_INSTALLMENT", months: int | None = 6, days=None,
-                      rate: str = "0.0005", borrower=None):
-        if borrower is None:
-            borrower = await make_borrower()
-            await make_line(borrower, limit="50000.00", rate=rate)
-        return await make_loan(borrower, amount, method, months=months, days=days)
-
-    daily = await offered("500.00", "DAILY_INTEREST", months=None, days=20)  # method excluded
-    cheap = await offered("800.00", rate="0.0003")  # under the rate band
-    short = await offered("700.00", months=3)  # 3 months left, 4 wanted
+    daily = await loan_of("500.00", "DAILY_INTEREST", None, days=20)  # method excluded
+    cheap = await loan_of("800.00", "EQUAL_INSTALLMENT", 6, rate="0.0003")  # under the rate band
+    short = await loan_of("700.00", "EQUAL_INSTALLMENT", 3)  # 3 months left, 4 wanted
     # The first pooled borrower would hold 11,000 + 6,000 of a 44,000 + 6,000 pool: 34% > 30%.
-    greedy = await offered("6000.00", borrower=await pooled[0].borrower)
-    good = await offered("2000.00")
+    greedy = await make_loan(await pooled[0].borrower, "6000.00", "EQUAL_INSTALLMENT", months=6)
+    good = await loan_of("2000.00", "EQUAL_INSTALLMENT", 6)
     await run_close(1)
     [period] = await close_due_periods()
     bought = {loan.id for loan in await Loan.filter(pool_id=pool.id, pooled_on=date(2026, 2, 6))}
@@ -295,9 +245,7 @@ async def test_every_period_of_a_busy_pool_conserves_cash_and_keeps_the_books_ag
     settings = load_settings(write_off_dpd=40)
     loans = []
     for _ in range(30):
-        b = await make_borrower()
-        await make_line(b, limit="50000.00", rate="0.0005")
-        loans.append(await make_loan(b, f"{rng.randrange(20, 120) * 100}.00", rng.choice(
+        loans.append(await loan_of(f"{rng.randrange(20, 120) * 100}.00", rng.choice(
             ["EQUAL_INSTALLMENT", "EQUAL_PRINCIPAL"]), months=rng.choice([6, 9, 12])))
     await create_pool(spec(max_default_rate=D("0.30"), revolving_months=2, principal_mode=PrincipalMode.PRO_RATA))
     stoppers = set(rng.sample([loan.id for loan in loans], 3))
@@ -309,9 +257,7 @@ async def test_every_period_of_a_busy_pool_conserves_cash_and_keeps_the_books_ag
             owed = from_fen((await quote_payoff(loan)).payoff)
             due = owed if rng.random() < 0.1 else min(owed, D(loan.principal_fen) / 100 / 5)
             await pay(loan, str(due.quantize(D("0.01"))))
-        b = await make_borrower()
-        await make_line(b, limit="50000.00", rate="0.0005")
-        await make_loan(b, "1500.00", "EQUAL_INSTALLMENT", months=6)
+        await loan_of("1500.00", "EQUAL_INSTALLMENT", 6)
         await run_close(2, settings=settings)
         for period in await close_due_periods(settings=settings):
             assert period.cash_in_fen == period.paid_out_fen + period.kept_fen

@@ -7,7 +7,7 @@ from datetime import date
 from domain.models import PoolPeriod
 from domain.services.calendar import set_business_date
 from domain.services.pooling.build import create_pool
-from tests.integration.test_pools import four_loans, spec
+from tests.pool_factories import four_loans, spec
 from workers.jobs.close import close_of_business, close_range
 from workers.jobs.pools import close_pool_periods
 
