@@ -50,7 +50,7 @@ class Settings:
 
     # Demo
     demo_borrowers: int = 200
-    demo_days: int = 90
+    demo_days: int = 130  # long enough for an insured loan to reach its claim and a pool to close two periods
 
     # Applications: bureau, anti-fraud, the student segment, limits that move
     bureau_provider: str = "simulated"  # simulated, or http (bureau_url)

@@ -18,6 +18,7 @@ from domain.services import ledger
 from domain.services.cob import run_close
 from domain.services.pooling.build import create_pool, preview_pool
 from domain.services.pooling.periods import close_due_periods
+from domain.services.pooling.projection import assumptions, project_pool
 from domain.services.pooling.spec import TrancheSpec
 from domain.services.repay import quote_payoff
 from domain.settings import load_settings
@@ -270,3 +271,24 @@ async def test_every_period_of_a_busy_pool_conserves_cash_and_keeps_the_books_ag
     assert [p.number for p in periods] == [1, 2, 3, 4]
     assert sum(p.defaults_fen for p in periods) > 0 and sum(p.purchased_count for p in periods) > 0
     assert [p.phase for p in periods][-1] == "AMORTISING"
+
+
+async def test_a_projection_starts_from_the_loans_today_and_the_cash_of_the_running_period(db):
+    pooled = await four_loans()
+    pool = await create_pool(spec())
+    await run_close(31)
+    for loan in pooled:
+        await pay(loan, "1180.00")  # on 2026-02-05: period 1 has not closed yet
+    flows = await project_pool(pool.id, assumptions(cdr=D(0), cpr=D(0), recovery_rate=D(0), recovery_lag=0,
+                                                    periods=2))
+    first = flows.periods[0]
+    # From today: 44,000.00 on the books, each loan's next 1,000.00 + 165.00 (11,000 × 0.015).
+    # The 4,000.00 of principal already collected is principal cash too, so both buy loans:
+    # 8,000.00. Fees on 44,000.00 are 22.00 and 44.00; note interest 192.00 and 36.00; the
+    # subordinated tranche keeps 660.00 + 8,000.00 - 294.00 - 8,000.00 = 366.00.
+    assert (first.opening_balance, first.interest, first.scheduled_principal) == (
+        D("44000.00"), D("660.00"), D("4000.00"))
+    assert first.purchases == D("8000.00") and first.triggers.breaches == ()
+    assert first.waterfall.tranche("C").residual_paid == D("366.00")
+    with pytest.raises(ValidationFailed):
+        assumptions(cdr=D("1.1"), cpr=D(0), recovery_rate=D(0), recovery_lag=0)

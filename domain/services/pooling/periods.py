@@ -84,7 +84,7 @@ async def close_period(pool_id: int, *, today: date | None = None,
 
 async def _close(pool: Pool, number: int, end: date, today: date, settings: Settings, tx) -> PoolPeriod:
     start = period_end(pool, number - 1)
-    sums = await _sums(tx, pool.id, start, end)
+    sums = await collected(tx, pool.id, start, end)
     tranches = list(await Tranche.filter(pool_id=pool.id).using_db(tx).order_by("seniority"))
     state = pool_state(pool, tranches)
     opening = await _opening_balance(pool, tx)
@@ -141,7 +141,8 @@ async def _close(pool: Pool, number: int, end: date, today: date, settings: Sett
     return period
 
 
-async def _sums(tx, pool_id: int, start: date, end: date) -> dict[str, int]:
+async def collected(tx, pool_id: int, start: date, end: date) -> dict[str, int]:
+    """Fen per kind that reached the pool after ``start`` up to and including ``end``."""
     rows = await tx.execute_query_dict(sql(tx, (
         "SELECT kind, COALESCE(SUM(amount_fen), 0) AS fen FROM pool_collection "
         "WHERE pool_id = ? AND business_date > ? AND business_date <= ? GROUP BY kind")), [pool_id, start, end])

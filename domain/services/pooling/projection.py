@@ -3,17 +3,20 @@ prepayment and recovery rates, through the same waterfall and triggers as its re
 
 from __future__ import annotations
 
+from dataclasses import replace
 from decimal import Decimal
 
 from domain.dates import add_months
+from domain.db import conn
 from domain.errors import NotFound, ValidationFailed
 from domain.models import Pool, Tranche
 from domain.money import ZERO, from_fen
 from domain.pools.projection import Assumptions, Projection, project
 from domain.pools.triggers import TriggerLimits
 from domain.services.calendar import business_date
+from domain.services.pooling.cash import DEFAULT, INSURANCE, PRINCIPAL, RECOVERY
 from domain.services.pooling.loans import pool_loans
-from domain.services.pooling.periods import pool_state
+from domain.services.pooling.periods import collected, period_end, pool_state
 from domain.services.pooling.spec import from_ppm
 from domain.settings import Settings
 
@@ -52,5 +55,10 @@ async def project_pool(pool_id: int, wanted: Assumptions, *, settings: Settings 
         periods=wanted.periods, revolving_periods=revolving_periods_left(pool),
         triggers=TriggerLimits(from_ppm(pool.max_default_rate_ppm), from_ppm(pool.min_oc_ppm)),
     )
-    return project(loans, pool_state(pool, tranches), terms, cumulative_defaults=from_fen(pool.cumulative_defaults_fen),
+    # Principal cash collected since the last period closed is the pool's too: the projection's
+    # first period is the one running, and that cash is part of its principal funds.
+    since = await collected(conn(), pool.id, period_end(pool, pool.periods_closed), today)
+    held = sum(since[k] for k in (PRINCIPAL, RECOVERY, INSURANCE))
+    state = replace(pool_state(pool, tranches), cash=from_fen(pool.cash_fen + held))
+    return project(loans, state, terms, cumulative_defaults=from_fen(pool.cumulative_defaults_fen + since[DEFAULT]),
                    cumulative_base=from_fen(pool.cumulative_bought_fen))
