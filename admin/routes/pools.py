@@ -22,6 +22,7 @@ from domain.services import staff as staff_service
 from domain.services.calendar import business_date
 from domain.services.pooling.build import Preview, create_pool, preview_pool
 from domain.services.pooling.loans import NO_SCORE
+from domain.services.pooling.projection import assumptions, project_pool
 from domain.services.pooling.spec import criteria_from_json
 
 STATUS_LABELS = {"REVOLVING": N_("Revolving"), "AMORTISING": N_("Amortising"), "CLOSED": N_("Closed")}
@@ -185,6 +186,57 @@ async def create(request: Request) -> Response:
     return redirect(request, f"/pools/{pool.id}", "The pool is created and its loans are sold to it.")
 
 
+# What the projection form starts from: a mild stress, recoveries of 30% three months on.
+PROJECTION_DEFAULTS = {"cdr": "0.05", "cpr": "0.10", "recovery_rate": "0.30", "recovery_lag": "3", "periods": ""}
+PROJECTION_FIELDS = {"cdr": "cdr", "cpr": "cpr", "recovery_rate": "recoveryRate", "recovery_lag": "recoveryLag",
+                     "periods": "periods"}
+# The projection's refusals, so the catalogue carries their translations.
+PROJECTION_MESSAGES = (N_("a rate between 0 and 1 is expected"), N_("a whole number is expected"),
+                       N_("the recovery lag is 0 to 36 periods"), N_("project 1 to 120 periods"))
+
+
+def _projection_terms(values: dict[str, str]) -> dict[str, Any]:
+    """The form's text as the projection's terms; a ValidationFailed names the field."""
+    def rate(name: str) -> Decimal:
+        try:
+            return Decimal(values[name])
+        except ArithmeticError as exc:
+            raise ValidationFailed("a rate between 0 and 1 is expected", field=PROJECTION_FIELDS[name]) from exc
+
+    def whole(name: str, default: int | None) -> int | None:
+        text = values[name]
+        if not text:
+            return default
+        if not text.isdigit() or len(text) > 3:
+            raise ValidationFailed("a whole number is expected", field=PROJECTION_FIELDS[name])
+        return int(text)
+
+    return {"cdr": rate("cdr"), "cpr": rate("cpr"), "recovery_rate": rate("recovery_rate"),
+            "recovery_lag": whole("recovery_lag", 0), "periods": whole("periods", None)}
+
+
+@auth.guard("read")
+async def projection_page(request: Request) -> Response:
+    """The pool's loans projected under the assumptions in the query string; reads only."""
+    pool = await Pool.get_or_none(id=path_id(request) or 0)
+    if pool is None:
+        return await not_found(request)
+    values = {k: str(request.query_params.get(k, v)).strip()[:12] for k, v in PROJECTION_DEFAULTS.items()}
+    errors: dict[str, str] = {}
+    flows = None
+    try:
+        wanted = assumptions(**_projection_terms(values))
+        flows = await project_pool(pool.id, wanted, settings=auth.settings_of(request))
+    except ValidationFailed as exc:
+        names = {field: name for name, field in PROJECTION_FIELDS.items()}
+        errors[names.get(exc.field or "", "cdr")] = translate(request, exc.message)
+    tranche_names = [t.name for t in flows.periods[0].waterfall.tranches] if flows and flows.periods else []
+    return await render(request, "pages/pools/projection.html", {
+        "pool": pool, "values": values, "errors": errors, "flows": flows, "tranche_names": tranche_names,
+        **_labels(),
+    }, status=400 if errors else 200, section="pools")
+
+
 routes = [
     Route("/pools", pool_list),
     Route("/pools/new", new_pool),
@@ -192,4 +244,5 @@ routes = [
     Route("/pools/new/preview", preview, methods=["POST"]),
     Route("/pools/{id}", pool_page),
     Route("/pools/{id}/periods/{n}", period_page),
+    Route("/pools/{id}/projection", projection_page),
 ]

@@ -308,3 +308,26 @@ async def test_page_query_counts_do_not_grow_with_pools_periods_or_claims(sign_i
         await a_claim(insurer, plan, loan)
     await Insurer.create(name="人保财险")
     assert await _count(viewer.client, "/admin/insurance") == one_claim
+
+
+async def test_the_projection_page_projects_under_the_assumptions_given_and_writes_nothing(sign_in_as, db):
+    pool = await pool_with_a_closed_period()
+    viewer = await sign_in_as("viewer", language="en")
+    before = await snapshot()
+    path = f"/admin/pools/{pool.id}/projection"
+    page = await viewer.client.get(path, params={"cdr": "0", "cpr": "0", "recovery_rate": "0", "periods": "2"})
+    assert page.status_code == 200
+    words = text_of(page.text)
+    # No defaults or prepayments. From 44,000.00 on the books: interest 4 × 165.00, principal
+    # 4 × 1,000.00; that and the 4,000.00 kept in period 1 buy 8,000.00 of loans. Notes' interest
+    # 192.00 and 36.00; C keeps 660.00 - 22.00 - 44.00 - 228.00 = 366.00 (fees on 44,000.00).
+    assert "1 Revolving 44,000.00 660.00 4,000.00 0.00 0.00 0.00 8,000.00 48,000.00 192.00 36.00 366.00" in words
+    assert "2 Revolving" in words
+    stressed = text_of((await viewer.client.get(path, params={"cdr": "0.95", "periods": "3"})).text)
+    assert "1 Amortising" in stressed and "Cumulative default rate" in stressed
+    refused = await viewer.client.get(path, params={"cdr": "1.5"})
+    assert refused.status_code == 400 and "a rate between 0 and 1 is expected" in refused.text
+    assert (await viewer.client.get(path, params={"recovery_lag": "x"})).status_code == 400
+    assert await snapshot() == before
+    chinese = await sign_in_as("viewer")
+    assert "现金流测算" in (await chinese.client.get(path)).text
