@@ -11,7 +11,18 @@ from admin import integrations
 from domain import identity
 from domain.crypto import cipher_for
 from domain.db import conn, sql
-from domain.models import Borrower, CreditLine, Event, Installment, Loan, Posting, Repayment, StaffAction
+from domain.models import (
+    Borrower,
+    CreditLine,
+    Event,
+    Installment,
+    InsuranceClaim,
+    InsurancePolicy,
+    Loan,
+    Posting,
+    Repayment,
+    StaffAction,
+)
 from domain.settings import Settings
 
 PER_PAGE = 25
@@ -129,16 +140,22 @@ class LoanDetail:
     repayments: list[Repayment]
     postings: list[Posting]
     events: list[Event]
+    # The insurance policy covering the loan (insurer and plan loaded) and its claim, if any.
+    policy: InsurancePolicy | None = None
+    claim: InsuranceClaim | None = None
 
 
 async def loan_detail(loan_id: int) -> LoanDetail | None:
-    loan = await Loan.filter(id=loan_id).select_related("borrower", "credit_line").first()
+    loan = await Loan.filter(id=loan_id).select_related("borrower", "credit_line", "pool").first()
     if loan is None:
         return None
+    policy = await InsurancePolicy.filter(loan_id=loan_id).select_related("insurer", "plan").first()
     return LoanDetail(
         loan=loan,
         installments=await Installment.filter(loan_id=loan_id).order_by("number"),
         repayments=await Repayment.filter(loan_id=loan_id).order_by("id"),
         postings=await Posting.filter(loan_id=loan_id).select_related("entry", "account").order_by("entry_id", "id"),
         events=await Event.filter(loan_id=loan_id).order_by("id").limit(200),
+        policy=policy,
+        claim=await InsuranceClaim.get_or_none(loan_id=loan_id) if policy and policy.status == "CLAIMED" else None,
     )

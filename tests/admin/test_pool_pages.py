@@ -269,6 +269,19 @@ async def test_the_claims_list_shows_each_claim_with_totals_and_the_insurers(sig
     assert "1 active policies · 1 claims, 9,000.00 paid, 123.45 recovered" in page
     assert "履约保证 A 0.150% 90.0% EQUAL_INSTALLMENT 0.00 no limit 100 Offered 1" in page
     assert "履约保证 B 0.200% 80.0% any 0.00 no limit 100 Withdrawn 0" in page
+    # The claimed loan's own page says who covers it and what the claim paid.
+    loan_page = text_of((await viewer.client.get(f"/admin/loans/{claim.loan_id}")).text)
+    assert "Funding and cover" in loan_page and "平安保险 · 履约保证 A · 90% of what is owed covered" in loan_page
+    assert "premium 50.00 Claimed" in loan_page
+    assert "2026-01-05 · 90 days past due · paid 9,000.00, recovered for the insurer 123.45" in loan_page
+
+
+async def test_a_pooled_loans_page_links_to_its_pool(sign_in_as, db):
+    loans = await four_loans()
+    pool = await create_pool(spec("随行 2026-1"))
+    viewer = await sign_in_as("viewer", language="en")
+    page = (await viewer.client.get(f"/admin/loans/{loans[0].id}")).text
+    assert f'<a href="/admin/pools/{pool.id}">随行 2026-1</a> · sold on 2026-01-05' in page
 
 
 async def _count(client, path: str) -> int:

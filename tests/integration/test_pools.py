@@ -4,12 +4,13 @@ loans are tests/pool_factories.py's."""
 
 from __future__ import annotations
 
+import asyncio
 from datetime import date
 from decimal import Decimal
 
 import pytest
 
-from domain.errors import ValidationFailed
+from domain.errors import NotAllowed, ValidationFailed
 from domain.models import Event, Loan, Pool, PoolPeriod, Tranche, TranchePayment
 from domain.money import from_fen
 from domain.pools.eligibility import Criteria
@@ -17,7 +18,7 @@ from domain.pools.waterfall import PrincipalMode, TrancheKind
 from domain.services import ledger
 from domain.services.cob import run_close
 from domain.services.pooling.build import create_pool, preview_pool
-from domain.services.pooling.periods import close_due_periods
+from domain.services.pooling.periods import close_due_periods, close_period
 from domain.services.pooling.projection import assumptions, project_pool
 from domain.services.pooling.spec import TrancheSpec
 from domain.services.repay import quote_payoff
@@ -292,3 +293,18 @@ async def test_a_projection_starts_from_the_loans_today_and_the_cash_of_the_runn
     assert first.waterfall.tranche("C").residual_paid == D("366.00")
     with pytest.raises(ValidationFailed):
         assumptions(cdr=D("1.1"), cpr=D(0), recovery_rate=D(0), recovery_lag=0)
+
+
+async def test_pools_made_at_once_never_share_a_loan_and_a_period_closed_at_once_closes_once(db):
+    await four_loans()
+    made = await asyncio.gather(*(create_pool(spec(f"Race {n}")) for n in range(4)), return_exceptions=True)
+    pools = [p for p in made if isinstance(p, Pool)]
+    refused = [e for e in made if not isinstance(e, Pool)]
+    # The first to commit takes every loan; the others find nothing left, or lose the race for a row.
+    assert len(pools) == 1 and all(isinstance(e, (ValidationFailed, NotAllowed)) for e in refused), made
+    assert await Loan.filter(pool_id=pools[0].id).count() == 4
+    await run_close(32)
+    closed = await asyncio.gather(*(close_period(pools[0].id) for _ in range(3)), return_exceptions=True)
+    assert sorted(type(c).__name__ for c in closed) == ["NoneType", "NoneType", "PoolPeriod"], closed
+    assert await PoolPeriod.filter(pool_id=pools[0].id).count() == 1
+    await assert_books_agree()
