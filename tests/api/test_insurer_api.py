@@ -168,3 +168,27 @@ async def test_everyone_else_is_refused(api: Api):
     await Insurer.filter(id=book.west.id).update(partner_id=None)
     body = await api.run(POLICIES, {}, book.west_key)
     assert body["data"] is None and body["errors"][0]["extensions"]["code"] == "FORBIDDEN"
+
+
+async def test_reading_claims_with_their_insurers_costs_the_same_statements_for_two_insurers_or_three(api: Api):
+    await Book().build()
+    cookie = await staff_cookie()
+    query = """{ insuranceClaims(first: 50) { edges { node { paid insurer { name } } } }
+                 insurancePolicies(first: 50) { edges { node { status insurer { name } } } } }"""
+
+    async def statements() -> tuple[int, int, int]:
+        body = await as_staff(api, query, None, cookie)
+        assert not body.get("errors"), body
+        claims, policies = body["data"]["insuranceClaims"]["edges"], body["data"]["insurancePolicies"]["edges"]
+        return len(claims), len(policies), body["extensions"]["sqlQueries"]
+
+    two_insurers = await statements()
+    # A third insurer with a claim of its own: one more row each, the same statements.
+    north, north_plan = await insurer_with_plan("North", None)
+    loan = await a_loan("4000.00")
+    claimed = await policy(loan, north, north_plan, "CLAIMED")
+    await InsuranceClaim.create(policy=claimed, loan_id=loan.id, insurer=north, business_date=date(2026, 4, 7),
+                                dpd=90, principal_fen=400_000, interest_fen=0, paid_fen=320_000)
+    three_insurers = await statements()
+    assert two_insurers[:2] == (2, 3) and three_insurers[:2] == (3, 4)
+    assert three_insurers[2] == two_insurers[2]
