@@ -308,3 +308,25 @@ async def test_pools_made_at_once_never_share_a_loan_and_a_period_closed_at_once
     assert sorted(type(c).__name__ for c in closed) == ["NoneType", "NoneType", "PoolPeriod"], closed
     assert await PoolPeriod.filter(pool_id=pools[0].id).count() == 1
     await assert_books_agree()
+
+
+async def test_the_period_ending_on_the_last_revolving_day_revolves_and_the_pool_amortises_after_it(db):
+    pooled = await four_loans()
+    pool = await create_pool(spec(revolving_months=1))
+    assert pool.revolving_until == date(2026, 2, 5)
+    await run_close(31)
+    for loan in pooled:
+        await pay(loan, "1180.00")
+    await run_close(1)
+    [first] = await close_due_periods()
+    assert first.phase == "REVOLVING" and first.kept_fen == 400_000
+    assert (await Pool.get(id=pool.id)).status == "AMORTISING"
+    await run_close(28)  # to 2026-03-06, past the end of period 2
+    [second] = await close_due_periods()
+    # Nothing was repaid in period 2, so the 4,000.00 kept in period 1 is all the cash: fees on
+    # 44,000.00 (22.00 and 44.00) and the notes' interest (192.00 and 36.00) come first, and the
+    # 3,706.00 left pays the senior tranche down.
+    assert second.phase == "AMORTISING" and second.kept_fen == 0
+    senior = await Tranche.get(pool_id=pool.id, name="A")
+    assert (await TranchePayment.get(period_id=second.id, tranche_id=senior.id)).principal_paid_fen == 370_600
+    await assert_books_agree()

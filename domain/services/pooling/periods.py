@@ -103,7 +103,7 @@ async def _close(pool: Pool, number: int, end: date, today: date, settings: Sett
         rated_balance=state.rated_balance,
     )
     state = apply_triggers(state, triggers)
-    if state.phase is Phase.REVOLVING and end >= pool.revolving_until:
+    if state.phase is Phase.REVOLVING and end > pool.revolving_until:
         state = replace(state, phase=Phase.AMORTISING)
     result = run_waterfall(collections, state, pool_balance=opening)
     await _book_distribution(pool, number, result, today, tx)
@@ -228,7 +228,9 @@ async def _save_state(pool: Pool, tranches: list[Tranche], state: PoolState, tri
         pool.trigger_breached_on = end
         pool.trigger_breaches = ",".join(triggers.breaches)
     finished = closing == 0 and state.cash == 0 and all(t.balance == 0 for t in state.rated)
-    pool.status = "CLOSED" if finished else state.phase.value
+    # The period ending on `revolving_until` is the last to revolve; the pool amortises from then on.
+    phase = Phase.AMORTISING if end >= pool.revolving_until else state.phase
+    pool.status = "CLOSED" if finished else phase.value
     pool.cash_fen = to_fen(state.cash)
     pool.trustee_fee_unpaid_fen = to_fen(state.trustee_fee_unpaid)
     pool.servicer_fee_unpaid_fen = to_fen(state.servicer_fee_unpaid)
