@@ -48,7 +48,9 @@ def _spec(args):
     return PoolSpec(
         name=args.name, criteria=criteria, tranches=tuple(tranches), revolving_months=args.revolving_months,
         principal_mode=PrincipalMode(args.principal_mode), turbo=args.turbo, trustee_fee=args.trustee_fee,
-        servicer_fee=args.servicer_fee, max_default_rate=args.max_default_rate, min_oc_ratio=args.min_oc_ratio,
+        servicer_fee=args.servicer_fee, trustee_fee_fixed=args.trustee_fee_fixed,
+        servicer_fee_fixed=args.servicer_fee_fixed, max_default_rate=args.max_default_rate,
+        min_oc_ratio=args.min_oc_ratio,
     )
 
 
@@ -135,6 +137,8 @@ def add_parser(sub) -> None:
         p.add_argument("--turbo", action="store_true", help="amortisation: every fen left pays principal")
         p.add_argument("--trustee-fee", type=_decimal, default=Decimal("0"))
         p.add_argument("--servicer-fee", type=_decimal, default=Decimal("0"))
+        p.add_argument("--trustee-fee-fixed", type=_decimal, default=Decimal("0"), help="CNY a period")
+        p.add_argument("--servicer-fee-fixed", type=_decimal, default=Decimal("0"), help="CNY a period")
         p.add_argument("--max-default-rate", type=_decimal, default=Decimal("0.05"))
         p.add_argument("--min-oc-ratio", type=_decimal, default=Decimal("1"))
         p.add_argument("--max-dpd", type=int, default=0)

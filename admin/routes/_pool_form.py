@@ -14,12 +14,12 @@ from typing import Any
 
 from admin.pages import N_
 from domain.errors import DomainError, ValidationFailed
-from domain.money import rate_to_ppm
+from domain.money import FEN, rate_to_ppm
 from domain.pools.eligibility import Criteria
 from domain.pools.waterfall import PrincipalMode, TrancheKind
 from domain.rules.schedule import Method
 from domain.services.pooling.loans import NO_SCORE
-from domain.services.pooling.spec import PoolSpec, TrancheSpec, check_spec, make_criteria
+from domain.services.pooling.spec import MAX_FIXED_FEE, PoolSpec, TrancheSpec, check_spec, make_criteria
 from domain.settings import Settings
 
 ZERO, ONE = Decimal(0), Decimal(1)
@@ -31,7 +31,8 @@ DEFAULTS: dict[str, str] = {
     "name": "", "max_dpd": "0", "min_term": "1", "max_term": "", "min_rate": "", "max_rate": "", "max_share": "",
     "senior_name": "A", "senior_share": "0.80", "senior_coupon": "0.06",
     "mezz_name": "B", "mezz_share": "0.10", "mezz_coupon": "0.09", "sub_name": "C",
-    "trustee_fee": "0.006", "servicer_fee": "0.012", "max_default_rate": "0.05", "min_oc_ratio": "1",
+    "trustee_fee": "0.006", "servicer_fee": "0.012", "trustee_fee_fixed": "0.00", "servicer_fee_fixed": "0.00",
+    "max_default_rate": "0.05", "min_oc_ratio": "1",
     "revolving_months": "12", "principal_mode": PrincipalMode.SEQUENTIAL.value, "turbo": "",
 }
 CHOICES = ("methods", "bands", "segments")
@@ -42,7 +43,9 @@ MODE_LABELS = {"SEQUENTIAL": N_("Sequential: senior first"), "PRO_RATA": N_("Pro
 
 # Where check_spec's fields land on the form.
 SPEC_FIELDS = {"name": "name", "revolvingMonths": "revolving_months", "trusteeFee": "trustee_fee",
-               "servicerFee": "servicer_fee", "maxDefaultRate": "max_default_rate", "minOcRatio": "min_oc_ratio",
+               "servicerFee": "servicer_fee", "trusteeFeeFixed": "trustee_fee_fixed",
+               "servicerFeeFixed": "servicer_fee_fixed", "maxDefaultRate": "max_default_rate",
+               "minOcRatio": "min_oc_ratio",
                "tranches": "tranches", "criteria": "criteria"}
 
 # The messages of the pool services, so the catalogue carries their translations.
@@ -50,6 +53,7 @@ SERVICE_MESSAGES = (
     N_("a pool name has 1-64 characters"),
     N_("the revolving period lasts 0 to 60 months"),
     N_("a fee is a yearly rate from 0 up to 1"),
+    N_("a fixed fee is an amount from 0.00 up to 1,000,000.00 a period"),
     N_("the default-rate trigger lies between 0 and 1"),
     N_("the overcollateralisation trigger lies between 0 and 10"),
     N_("a pool has rated tranches followed by exactly one subordinated tranche"),
@@ -128,6 +132,18 @@ class _Reader:
             return None
         return value
 
+    def money(self, name: str, message: str, high: Decimal) -> Decimal | None:
+        """An amount in CNY with at most two places, from 0 up to `high`; blank is zero."""
+        text = self.values[name] or "0"
+        try:
+            value = Decimal(text)
+        except InvalidOperation:
+            value = None
+        if value is None or not value.is_finite() or not ZERO <= value <= high or value != value.quantize(FEN):
+            self.fail(name, message)
+            return None
+        return value
+
     def fraction(self, name: str, message: str, low: Decimal, high: Decimal, *, low_open: bool = False,
                  high_open: bool = False, optional: bool = False) -> Decimal | None:
         value = self.number(name, optional=optional)
@@ -195,6 +211,9 @@ def read(form: Any, settings: Settings, t: Callable[[str], str]) -> PoolForm:
     fee = N_("Enter a yearly rate from 0 up to 1, such as 0.006.")
     trustee_fee = r.fraction("trustee_fee", fee, ZERO, ONE, high_open=True)
     servicer_fee = r.fraction("servicer_fee", fee, ZERO, ONE, high_open=True)
+    fixed = N_("Enter an amount a period from 0.00 up to 1,000,000.00, such as 2500.00.")
+    trustee_fixed = r.money("trustee_fee_fixed", fixed, MAX_FIXED_FEE)
+    servicer_fixed = r.money("servicer_fee_fixed", fixed, MAX_FIXED_FEE)
     max_default = r.fraction("max_default_rate", N_("Enter a rate from 0 to 1, such as 0.05."), ZERO, ONE)
     min_oc = r.fraction("min_oc_ratio", N_("Enter a ratio from 0 to 10, such as 1.05."), ZERO, Decimal(10))
     revolving = r.whole("revolving_months", 0, 60)
@@ -217,7 +236,8 @@ def read(form: Any, settings: Settings, t: Callable[[str], str]) -> PoolForm:
         result.spec = check_spec(PoolSpec(
             name=name, criteria=criteria, tranches=tuple(tranches), revolving_months=revolving,
             principal_mode=PrincipalMode(mode), turbo=values["turbo"] == "on", trustee_fee=trustee_fee,
-            servicer_fee=servicer_fee, max_default_rate=max_default, min_oc_ratio=min_oc))
+            servicer_fee=servicer_fee, trustee_fee_fixed=trustee_fixed, servicer_fee_fixed=servicer_fixed,
+            max_default_rate=max_default, min_oc_ratio=min_oc))
     except ValidationFailed as exc:
         refuse(result, exc, t)
     return result

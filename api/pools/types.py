@@ -261,6 +261,8 @@ class Pool(Node):
     turbo: bool = strawberry.field(description="Amortisation: every fen left pays principal, not just principal cash.")
     trustee_fee: Rate = strawberry.field(description="A year, on the pool balance.")
     servicer_fee: Rate = strawberry.field(description="A year, on the pool balance.")
+    trustee_fee_fixed: Money = strawberry.field(description="A period, on top of the yearly rate.")
+    servicer_fee_fixed: Money = strawberry.field(description="A period, on top of the yearly rate.")
     max_default_rate: Rate = strawberry.field(description="Cumulative default rate above which revolving ends.")
     min_oc_ratio: Rate = strawberry.field(description="Overcollateralisation ratio below which revolving ends.")
     cut_off_balance: Money
@@ -279,7 +281,9 @@ class Pool(Node):
             id=strawberry.ID(to_global_id("Pool", p.id)), name=p.name, status=PoolStatus(p.status),
             cut_off_date=p.cut_off_date, revolving_until=p.revolving_until,
             principal_mode=PrincipalMode(p.principal_mode), turbo=p.turbo, trustee_fee=Rate(ppm_str(p.trustee_fee_ppm)),
-            servicer_fee=Rate(ppm_str(p.servicer_fee_ppm)), max_default_rate=Rate(ppm_str(p.max_default_rate_ppm)),
+            servicer_fee=Rate(ppm_str(p.servicer_fee_ppm)), trustee_fee_fixed=Money(fen_str(p.trustee_fee_fixed_fen)),
+            servicer_fee_fixed=Money(fen_str(p.servicer_fee_fixed_fen)),
+            max_default_rate=Rate(ppm_str(p.max_default_rate_ppm)),
             min_oc_ratio=Rate(ppm_str(p.min_oc_ppm)), cut_off_balance=Money(fen_str(p.cut_off_balance_fen)),
             cash=Money(fen_str(p.cash_fen)), cumulative_bought=Money(fen_str(p.cumulative_bought_fen)),
             cumulative_defaults=Money(fen_str(p.cumulative_defaults_fen)),

@@ -86,6 +86,8 @@ class Migration(migrations.Migration):
                 ('turbo', fields.BooleanField(default=False)),
                 ('trustee_fee_ppm', fields.IntField(default=0)),
                 ('servicer_fee_ppm', fields.IntField(default=0)),
+                ('trustee_fee_fixed_fen', fields.BigIntField(default=0)),
+                ('servicer_fee_fixed_fen', fields.BigIntField(default=0)),
                 ('criteria', fields.JSONField(default=dict, encoder=functools.partial(dumps, separators=(',', ':')), decoder=loads)),
                 ('max_default_rate_ppm', fields.IntField()),
                 ('min_oc_ppm', fields.IntField(default=1000000)),

@@ -19,6 +19,9 @@ class Pool(Model):
     # Fees a year on the pool balance, parts per million.
     trustee_fee_ppm = fields.IntField(default=0)
     servicer_fee_ppm = fields.IntField(default=0)
+    # And a fixed amount each period, as many deals set the trustee's fee.
+    trustee_fee_fixed_fen = fields.BigIntField(default=0)
+    servicer_fee_fixed_fen = fields.BigIntField(default=0)
     # The loan criteria (eligibility.Criteria as JSON) for the cut-off and for every purchase.
     criteria = fields.JSONField(default=dict)
     max_default_rate_ppm = fields.IntField()

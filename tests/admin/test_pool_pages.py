@@ -150,6 +150,8 @@ async def test_a_preview_shows_the_selection_and_writes_nothing(sign_in_as, db):
     ("mezz_share", "0.25", "The senior and mezzanine shares must leave a share for the subordinated tranche."),
     ("max_term", "0", "The longest remaining term must not be shorter than the shortest."),
     ("trustee_fee", "abc", "Enter a number such as 0.05."),
+    ("trustee_fee_fixed", "12.345", "Enter an amount a period from 0.00 up to 1,000,000.00, such as 2500.00."),
+    ("servicer_fee_fixed", "-1", "Enter an amount a period from 0.00 up to 1,000,000.00, such as 2500.00."),
     ("min_rate", "0.00000005", "Use at most six decimal places."),
     ("revolving_months", "61", "Enter a whole number from 0 to 60."),
     ("principal_mode", "TURBO", "Choose sequential or pro rata."),

@@ -330,3 +330,23 @@ async def test_the_period_ending_on_the_last_revolving_day_revolves_and_the_pool
     senior = await Tranche.get(pool_id=pool.id, name="A")
     assert (await TranchePayment.get(period_id=second.id, tranche_id=senior.id)).principal_paid_fen == 370_600
     await assert_books_agree()
+
+
+async def test_a_fixed_fee_a_period_is_paid_on_top_of_the_rate(db):
+    pooled = await four_loans()
+    pool = await create_pool(spec(trustee_fee_fixed=D("10.00"), servicer_fee_fixed=D("5.50")))
+    await run_close(31)
+    for loan in pooled:
+        await pay(loan, "1180.00")
+    await run_close(1)
+    [period] = await close_due_periods()
+    # As in the revolving example, plus 10.00 and 5.50: trustee 24.00 + 10.00, servicer 48.00 + 5.50,
+    # and the subordinated tranche's 420.00 is 15.50 less.
+    assert (period.trustee_fee_fen, period.servicer_fee_fen) == (3_400, 5_350)
+    sub = await Tranche.get(pool_id=pool.id, name="C")
+    assert (await TranchePayment.get(period_id=period.id, tranche_id=sub.id)).residual_paid_fen == 40_450
+    with pytest.raises(ValidationFailed):
+        await create_pool(spec("Other", trustee_fee_fixed=D("-1.00")))
+    with pytest.raises(ValidationFailed):
+        await create_pool(spec("Other", servicer_fee_fixed=D("0.001")))
+    await assert_books_agree()

@@ -75,7 +75,8 @@ async def _create(spec: PoolSpec, actor: str, settings: Settings, tx) -> Pool:
     pool = await Pool.create(
         name=spec.name, cut_off_date=today, revolving_until=add_months(today, spec.revolving_months),
         principal_mode=spec.principal_mode.value, turbo=spec.turbo, trustee_fee_ppm=rate_to_ppm(spec.trustee_fee),
-        servicer_fee_ppm=rate_to_ppm(spec.servicer_fee), criteria=criteria_to_json(spec.criteria),
+        servicer_fee_ppm=rate_to_ppm(spec.servicer_fee), trustee_fee_fixed_fen=to_fen(spec.trustee_fee_fixed),
+        servicer_fee_fixed_fen=to_fen(spec.servicer_fee_fixed), criteria=criteria_to_json(spec.criteria),
         max_default_rate_ppm=rate_to_ppm(spec.max_default_rate), min_oc_ppm=rate_to_ppm(spec.min_oc_ratio),
         status="REVOLVING" if spec.revolving_months else "AMORTISING", cut_off_balance_fen=balance_fen,
         cumulative_bought_fen=balance_fen, created_by=actor, using_db=tx,

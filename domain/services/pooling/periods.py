@@ -163,8 +163,8 @@ def pool_state(pool: Pool, tranches: list[Tranche]) -> PoolState:
     return PoolState(
         tranches=tuple(TrancheTerms(t.name, TrancheKind(t.kind), from_fen(t.balance_fen), from_ppm(t.coupon_ppm),
                                     from_fen(t.interest_unpaid_fen)) for t in tranches),
-        trustee_fee=Fee(annual_rate=from_ppm(pool.trustee_fee_ppm)),
-        servicer_fee=Fee(annual_rate=from_ppm(pool.servicer_fee_ppm)),
+        trustee_fee=Fee(annual_rate=from_ppm(pool.trustee_fee_ppm), fixed=from_fen(pool.trustee_fee_fixed_fen)),
+        servicer_fee=Fee(annual_rate=from_ppm(pool.servicer_fee_ppm), fixed=from_fen(pool.servicer_fee_fixed_fen)),
         phase=Phase.REVOLVING if pool.status == "REVOLVING" else Phase.AMORTISING,
         principal_mode=PrincipalMode(pool.principal_mode),
         turbo=pool.turbo,

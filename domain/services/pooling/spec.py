@@ -16,6 +16,7 @@ from domain.pools.eligibility import Criteria
 from domain.pools.waterfall import PrincipalMode, TrancheKind
 
 PPM = Decimal(1_000_000)
+MAX_FIXED_FEE = Decimal("1000000.00")
 _NAME_MAX = 64
 
 
@@ -38,6 +39,9 @@ class PoolSpec:
     turbo: bool = False
     trustee_fee: Decimal = ZERO
     servicer_fee: Decimal = ZERO
+    # Fixed amounts a period, on top of the yearly rates.
+    trustee_fee_fixed: Decimal = ZERO
+    servicer_fee_fixed: Decimal = ZERO
     max_default_rate: Decimal = Decimal("0.05")
     min_oc_ratio: Decimal = Decimal(1)
     extra: dict[str, Any] = field(default_factory=dict)
@@ -52,6 +56,9 @@ def check_spec(spec: PoolSpec) -> PoolSpec:
     for value, what in ((spec.trustee_fee, "trusteeFee"), (spec.servicer_fee, "servicerFee")):
         if not ZERO <= value < 1:
             raise ValidationFailed("a fee is a yearly rate from 0 up to 1", field=what)
+    for value, what in ((spec.trustee_fee_fixed, "trusteeFeeFixed"), (spec.servicer_fee_fixed, "servicerFeeFixed")):
+        if not ZERO <= value <= MAX_FIXED_FEE or value != value.quantize(FEN):
+            raise ValidationFailed("a fixed fee is an amount from 0.00 up to 1,000,000.00 a period", field=what)
     if not ZERO <= spec.max_default_rate <= 1:
         raise ValidationFailed("the default-rate trigger lies between 0 and 1", field="maxDefaultRate")
     if not ZERO <= spec.min_oc_ratio <= 10:
