@@ -6,7 +6,7 @@ the field, before anything is written."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, replace
 from decimal import ROUND_DOWN, Decimal
 from typing import Any
 
@@ -44,7 +44,6 @@ class PoolSpec:
     servicer_fee_fixed: Decimal = ZERO
     max_default_rate: Decimal = Decimal("0.05")
     min_oc_ratio: Decimal = Decimal(1)
-    extra: dict[str, Any] = field(default_factory=dict)
 
 
 def check_spec(spec: PoolSpec) -> PoolSpec:
@@ -72,7 +71,7 @@ def check_spec(spec: PoolSpec) -> PoolSpec:
             rate_to_ppm(value)
         except ValueError as exc:
             raise ValidationFailed(str(exc), field=what) from exc
-    return PoolSpec(**{**spec.__dict__, "name": name})
+    return replace(spec, name=name)
 
 
 def _check_tranches(tranches: tuple[TrancheSpec, ...]) -> None:
