@@ -3,7 +3,7 @@ from __future__ import annotations
 import strawberry
 
 from api.common.ids import from_cursor
-from api.common.pagination import PageInfo, page_size
+from api.common.pagination import page_info, page_size
 from api.context import Info
 from api.events.types import EVENT_CURSOR, Event, EventConnection, EventEdge, EventType, type_names
 from api.permissions import CanReadEvents
@@ -19,7 +19,5 @@ class EventQueries:
         limit = page_size(first, default=event_feed.MAX_PAGE)
         rows = await event_feed.read_after(start, types=type_names(types), limit=limit + 1)
         edges = [EventEdge(cursor=e.cursor, node=e) for e in map(Event.from_feed, rows[:limit])]
-        return EventConnection(edges=edges, page_info=PageInfo(
-            has_next_page=len(rows) > limit, has_previous_page=start > 0,
-            start_cursor=edges[0].cursor if edges else None, end_cursor=edges[-1].cursor if edges else None,
-        ))
+        return EventConnection(edges=edges, page_info=page_info([e.cursor for e in edges], has_next=len(rows) > limit,
+                                                                has_previous=start > 0))

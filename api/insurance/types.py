@@ -9,7 +9,7 @@ import strawberry
 
 from api.common.ids import to_cursor, to_global_id
 from api.common.node import Node
-from api.common.pagination import PageInfo
+from api.common.pagination import PageInfo, page_info
 from api.common.scalars import Money, Rate, fen_str, ppm_str
 from api.context import Info
 from api.insurance.loaders import InsurerRow
@@ -87,11 +87,6 @@ class InsuranceClaim(Node):
         return await _insurer(info, self.insurer_pk)
 
 
-def _page_info(cursors: list[str], has_next: bool, after_given: bool) -> PageInfo:
-    return PageInfo(has_next_page=has_next, has_previous_page=after_given,
-                    start_cursor=cursors[0] if cursors else None, end_cursor=cursors[-1] if cursors else None)
-
-
 @strawberry.type
 class InsurancePolicyEdge:
     cursor: str
@@ -107,7 +102,8 @@ class InsurancePolicyConnection:
     def from_rows(cls, rows: list[models.InsurancePolicy], limit: int, after_given: bool) -> InsurancePolicyConnection:
         edges = [InsurancePolicyEdge(cursor=to_cursor(POLICY_CURSOR, r.id), node=InsurancePolicy.from_row(r))
                  for r in rows[:limit]]
-        return cls(edges=edges, page_info=_page_info([e.cursor for e in edges], len(rows) > limit, after_given))
+        return cls(edges=edges, page_info=page_info([e.cursor for e in edges], has_next=len(rows) > limit,
+                                                    has_previous=after_given))
 
 
 @strawberry.type
@@ -125,4 +121,5 @@ class InsuranceClaimConnection:
     def from_rows(cls, rows: list[models.InsuranceClaim], limit: int, after_given: bool) -> InsuranceClaimConnection:
         edges = [InsuranceClaimEdge(cursor=to_cursor(CLAIM_CURSOR, r.id), node=InsuranceClaim.from_row(r))
                  for r in rows[:limit]]
-        return cls(edges=edges, page_info=_page_info([e.cursor for e in edges], len(rows) > limit, after_given))
+        return cls(edges=edges, page_info=page_info([e.cursor for e in edges], has_next=len(rows) > limit,
+                                                    has_previous=after_given))

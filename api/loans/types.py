@@ -7,7 +7,7 @@ import strawberry
 
 from api.common.ids import to_cursor, to_global_id
 from api.common.node import Node
-from api.common.pagination import PageInfo
+from api.common.pagination import PageInfo, page_info
 from api.common.scalars import Money, Rate, fen_str, money_str, ppm_str, rate_str
 from api.context import Info
 from api.loans.rows import InstallmentRow, LoanRow, RepaymentRow
@@ -171,10 +171,8 @@ class LoanConnection:
     def from_rows(cls, rows: list[LoanRow], limit: int, after_given: bool) -> LoanConnection:
         page = rows[:limit]
         edges = [LoanEdge(cursor=to_cursor("loan", r.id), node=Loan.from_row(r)) for r in page]
-        return cls(edges=edges, page_info=PageInfo(
-            has_next_page=len(rows) > limit, has_previous_page=after_given,
-            start_cursor=edges[0].cursor if edges else None, end_cursor=edges[-1].cursor if edges else None,
-        ))
+        return cls(edges=edges, page_info=page_info([e.cursor for e in edges], has_next=len(rows) > limit,
+                                                    has_previous=after_given))
 
 
 @strawberry.type

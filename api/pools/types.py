@@ -13,7 +13,7 @@ from strawberry.scalars import JSON
 
 from api.common.ids import to_cursor, to_global_id
 from api.common.node import Node
-from api.common.pagination import PageInfo
+from api.common.pagination import PageInfo, page_info
 from api.common.scalars import Money, Rate, fen_str, money_str, parse_rate, ppm_str, rate_str
 from api.context import Info
 from api.pools.loaders import PaymentRow, PeriodRow
@@ -341,7 +341,5 @@ class PoolConnection:
     @classmethod
     def from_rows(cls, rows: list[models.Pool], limit: int, after_given: bool) -> PoolConnection:
         edges = [PoolEdge(cursor=to_cursor(POOL_CURSOR, p.id), node=Pool.from_row(p)) for p in rows[:limit]]
-        return cls(edges=edges, page_info=PageInfo(
-            has_next_page=len(rows) > limit, has_previous_page=after_given,
-            start_cursor=edges[0].cursor if edges else None, end_cursor=edges[-1].cursor if edges else None,
-        ))
+        return cls(edges=edges, page_info=page_info([e.cursor for e in edges], has_next=len(rows) > limit,
+                                                    has_previous=after_given))

@@ -29,6 +29,7 @@ def _clip(x: float) -> float:
 
 def anomaly_features(monthly_income: Decimal, monthly_debt: Decimal, employment_months: int,
                      age: int) -> dict[str, float]:
+    # A feature of the anomaly model, log-scaled and clipped to [0, 1]: never an amount booked.
     income = float(monthly_income)
     debt_ratio = float(monthly_debt) / income if income > 0 else _MAX_DEBT_RATIO
     return {
